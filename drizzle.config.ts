@@ -1,0 +1,8 @@
+import { defineConfig } from 'drizzle-kit'
+
+// `npm run db:generate` writes a new SQL migration from the module tables; commit what it writes.
+export default defineConfig({
+  dialect: 'postgresql',
+  schema: ['./src/modules/accounts/accounts.tables.ts', './src/modules/events/events.tables.ts'],
+  out: './drizzle',
+})

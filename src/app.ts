@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import helmet from '@fastify/helmet'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Config, Role } from './config.ts'
+import { accountsPlugin } from './modules/accounts/accounts.plugin.ts'
+import { accountsRoutes } from './modules/accounts/accounts.routes.ts'
+import { eventsPlugin } from './modules/events/events.plugin.ts'
+import { eventsRoutes } from './modules/events/events.routes.ts'
+import { authPlugin } from './platform/auth.plugin.ts'
+import { databasePlugin } from './platform/database.plugin.ts'
+import { errorsPlugin } from './platform/errors.plugin.ts'
+import { healthPlugin } from './platform/health.plugin.ts'
+import { metricsPlugin } from './platform/metrics.plugin.ts'
+import { openapiPlugin } from './platform/openapi.plugin.ts'
+import { redisPlugin } from './platform/redis.plugin.ts'
+import { loadOrCreateSecret } from './platform/secrets.store.ts'
+
+export const version: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).version
+
+export interface BuildOptions {
+  config: Config
+  /** Fastify's logger option; tests pass false. */
+  logger?: FastifyServerOptions['logger']
+}
+
+const servesApi = (role: Role) => role === 'all' || role === 'api'
+
+/**
+ * Builds the Breakwater app: infrastructure plugins, then domain services, then routes, in that
+ * order. The role decides which routes this process serves.
+ */
+export async function buildApp({ config, logger }: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      redact: [
+        'req.headers.authorization',
+        'req.headers["x-queue-ticket"]',
+        'req.headers["x-admission-token"]',
+      ],
+    },
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Socket timeouts: a slow client cannot hold a connection forever.
+    connectionTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  // Infrastructure.
+  await app.register(errorsPlugin)
+  await app.register(helmet, { global: true, contentSecurityPolicy: false })
+  await app.register(metricsPlugin, { version, role: config.role })
+  await app.register(openapiPlugin, { version })
+  await app.register(databasePlugin, { config })
+  await app.register(redisPlugin, { config })
+  await app.register(healthPlugin)
+  await app.register(authPlugin, {
+    secret: loadOrCreateSecret(config.tokenSecret, config.dataDir),
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+  })
+
+  // Domain services.
+  await app.register(accountsPlugin)
+  await app.register(eventsPlugin)
+
+  // Routes.
+  if (servesApi(config.role)) {
+    await app.register(accountsRoutes)
+    await app.register(eventsRoutes)
+  }
+
+  if (config.admin) {
+    const { email, password } = config.admin
+    app.addHook('onReady', async () => {
+      const admin = await app.accounts.bootstrapAdmin(email, password)
+      app.log.info({ userId: admin.id }, 'admin account ready')
+    })
+  }
+  return app
+}

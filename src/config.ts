@@ -1,0 +1,147 @@
+import path from 'node:path'
+import { type Static, Type } from 'typebox'
+import Value from 'typebox/value'
+
+/** The process's configuration, read from the environment once; nothing else reads `process.env`. */
+
+export const roles = ['all', 'gateway', 'api', 'worker'] as const
+export type Role = (typeof roles)[number]
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  ROLE: Type.Enum(roles, { default: 'all' }),
+  ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 10 })),
+  TOKEN_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 12 * 3600 }),
+  LOG_LEVEL: Type.Enum(logLevels, { default: 'info' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 64 * 1024 }),
+  LAB_MODE: Type.Enum(['true', 'false'], { default: 'false' }),
+})
+type Env = Static<typeof EnvSchema>
+
+export interface RedisConfig {
+  /** `host:port` of each node given; more than one means a Redis Cluster. */
+  nodes: { host: string; port: number }[]
+  username?: string
+  password?: string
+  tls: boolean
+  /** Prefix for every key, so tests and tenants can share one server. */
+  keyPrefix: string
+}
+
+export interface Config {
+  port: number
+  host: string
+  role: Role
+  /** Where embedded state is kept; null (`DATA_DIR=:memory:`) keeps nothing across restarts. */
+  dataDir: string | null
+  /** Absent: an embedded PGlite database under `dataDir`. */
+  databaseUrl: string | null
+  /** Absent: queue state, rate limits and leases live in this process. */
+  redis: RedisConfig | null
+  admin: { email: string; password: string } | null
+  /** Absent only when embedded: then it is generated once and kept in `dataDir`. */
+  tokenSecret: string | null
+  accessTokenTtlSeconds: number
+  logLevel: (typeof logLevels)[number]
+  shutdownTimeoutMs: number
+  bodyLimitBytes: number
+  labMode: boolean
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Reads and validates the environment, failing with every bad key at once. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, string> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  const env = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw)) as Env
+  const problems = new Map<string, string>()
+  for (const error of Value.Errors(EnvSchema, env)) {
+    const key = error.instancePath.replace(/^\//, '')
+    if (!problems.has(key))
+      problems.set(key, `${key}=${JSON.stringify(raw[key])}: ${describe(key, error.message)}`)
+  }
+  let redis: RedisConfig | null = null
+  if (env.REDIS_URL && !problems.has('REDIS_URL')) {
+    try {
+      redis = parseRedisUrl(env.REDIS_URL)
+    } catch (error) {
+      problems.set('REDIS_URL', `REDIS_URL: ${(error as Error).message}`)
+    }
+  }
+  if (env.DATABASE_URL && !env.TOKEN_SECRET && !problems.has('TOKEN_SECRET')) {
+    problems.set('TOKEN_SECRET', 'TOKEN_SECRET: required when DATABASE_URL is set (32 characters or more)')
+  }
+  if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
+    const missing = env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'
+    if (!problems.has(missing))
+      problems.set(missing, `${missing}: required together with the other admin key`)
+  }
+  if (problems.size > 0) throw new ConfigError([...problems.values()])
+
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    role: env.ROLE,
+    dataDir: env.DATA_DIR === ':memory:' ? null : path.resolve(env.DATA_DIR),
+    databaseUrl: env.DATABASE_URL ?? null,
+    redis,
+    admin:
+      env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : null,
+    tokenSecret: env.TOKEN_SECRET ?? null,
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    logLevel: env.LOG_LEVEL,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    labMode: env.LAB_MODE === 'true',
+  }
+}
+
+function describe(key: string, message: string): string {
+  const schema = EnvSchema.properties[key as keyof Env] as { enum?: readonly string[] } | undefined
+  if (schema?.enum) return `must be one of ${schema.enum.join(', ')}`
+  return message
+}
+
+/**
+ * `redis://[user:pass@]host:port[,host:port…][/db]`: one node is a plain server, several are the
+ * seed nodes of a Redis Cluster. A `?prefix=` query sets the key prefix.
+ */
+export function parseRedisUrl(value: string): RedisConfig {
+  const match = /^(rediss?):\/\/(?:([^@/]*)@)?([^/?]+)(\/[^?]*)?(?:\?(.*))?$/.exec(value)
+  if (!match) throw new Error('expected redis://[user:password@]host:port[,host:port…]')
+  const [, scheme, auth, hosts = '', , query] = match
+  const nodes = hosts.split(',').map((node) => {
+    const hostMatch = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(node)
+    if (!hostMatch) throw new Error(`bad node "${node}"`)
+    const port = Number(hostMatch[2] ?? 6379)
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`bad port in "${node}"`)
+    return { host: (hostMatch[1] ?? '').replace(/^\[|\]$/g, ''), port }
+  })
+  const [username, password] = auth ? auth.split(':').map(decodeURIComponent) : []
+  const prefix = new URLSearchParams(query ?? '').get('prefix') ?? ''
+  return {
+    nodes,
+    username: username || undefined,
+    password: password || undefined,
+    tls: scheme === 'rediss',
+    keyPrefix: prefix,
+  }
+}

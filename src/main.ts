@@ -1,0 +1,128 @@
+import { writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import closeWithGrace from 'close-with-grace'
+import { buildApp, version } from './app.ts'
+import { type Config, ConfigError, loadConfig } from './config.ts'
+import { seedDemoEvents } from './modules/events/events.seed.ts'
+import { openDatabase } from './platform/database.client.ts'
+import { pgliteDir } from './platform/database.plugin.ts'
+
+/** The `breakwater` command: the process shell around the app. */
+
+const help = `breakwater ${version} — a waiting room and sales engine for flash crowds
+
+Usage: breakwater <command> [options]
+
+Commands:
+  serve               run the server (the role comes from ROLE: all, gateway, api, worker)
+  migrate             apply the database migrations (embedded mode applies them at start)
+  seed                create the demo events if they are missing
+  openapi [--out F]   print the OpenAPI document, or write it to F
+
+Options:
+  -h, --help          show this help
+  -v, --version       print the version
+
+Configuration comes from the environment; see README.md for every key.
+Embedded defaults: PGlite in DATA_DIR (./data), queue state in process, port 8080.`
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+      out: { type: 'string', short: 'o' },
+    },
+  })
+  if (values.version) {
+    console.log(version)
+    return 0
+  }
+  const [command = 'serve', ...extra] = positionals
+  if (values.help || command === 'help') {
+    console.log(help)
+    return 0
+  }
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`)
+  switch (command) {
+    case 'serve':
+      return serve(loadConfig())
+    case 'migrate':
+      return migrate(loadConfig())
+    case 'seed':
+      return seed(loadConfig())
+    case 'openapi':
+      return openapi(values.out)
+    default:
+      throw new UsageError(`unknown command "${command}"`)
+  }
+}
+
+class UsageError extends Error {}
+
+async function serve(config: Config): Promise<number> {
+  const app = await buildApp({ config })
+  closeWithGrace({ delay: config.shutdownTimeoutMs, logger: app.log }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error')
+    else app.log.info({ signal }, 'shutting down: draining in-flight requests')
+    app.health.startDraining()
+    await app.close()
+  })
+  await app.ready()
+  // A fresh embedded install shows something: the demo events, once, when there are no events.
+  if (app.database.kind === 'pglite' && (await app.events.count()) === 0) await seedDemoEvents(app.events)
+  await app.listen({ port: config.port, host: config.host })
+  return -1
+}
+
+async function migrate(config: Config): Promise<number> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: pgliteDir(config) })
+  try {
+    await database.migrate()
+    console.log(`migrations applied (${database.kind})`)
+  } finally {
+    await database.close()
+  }
+  return 0
+}
+
+async function seed(config: Config): Promise<number> {
+  const app = await buildApp({ config, logger: false })
+  try {
+    await app.ready()
+    const { created } = await seedDemoEvents(app.events)
+    console.log(created > 0 ? `created ${created} demo events` : 'demo events already exist')
+  } finally {
+    await app.close()
+  }
+  return 0
+}
+
+async function openapi(out: string | undefined): Promise<number> {
+  const app = await buildApp({ config: loadConfig({ DATA_DIR: ':memory:' }), logger: false })
+  try {
+    await app.ready()
+    const document = `${JSON.stringify(app.swagger(), null, 2)}\n`
+    if (out) writeFileSync(out, document)
+    else process.stdout.write(document)
+  } finally {
+    await app.close()
+  }
+  return 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code)
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message)
+    else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`breakwater: ${(error as Error).message}\nRun "breakwater --help" for usage.`)
+      process.exit(2)
+    } else console.error(error)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { principalOf } from '../../platform/auth.plugin.ts'
+import { LoginBodySchema, PublicUserSchema, RegisterBodySchema, SessionSchema } from './accounts.schemas.ts'
+
+/** Guests, registration, sign-in and `GET /me`. */
+export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const tags = ['accounts']
+  app.post(
+    '/api/v1/auth/guest',
+    {
+      schema: {
+        tags,
+        summary: 'A cheap guest identity (no password, no account row)',
+        response: { 201: SessionSchema },
+      },
+    },
+    async (_request, reply) => reply.code(201).send(await app.accounts.guest()),
+  )
+  app.post(
+    '/api/v1/auth/register',
+    {
+      schema: {
+        tags,
+        summary: 'Create a customer account',
+        body: RegisterBodySchema,
+        response: { 201: SessionSchema },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await app.accounts.register(request.body)),
+  )
+  app.post(
+    '/api/v1/auth/login',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in with email and password',
+        body: LoginBodySchema,
+        response: { 200: SessionSchema },
+      },
+    },
+    async (request) => app.accounts.login(request.body),
+  )
+  app.get(
+    '/api/v1/me',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags,
+        summary: 'The signed-in user',
+        security: [{ bearer: [] }],
+        response: { 200: PublicUserSchema },
+      },
+    },
+    async (request) => app.accounts.me(principalOf(request)),
+  )
+}

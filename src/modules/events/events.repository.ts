@@ -1,0 +1,34 @@
+import { asc, eq } from 'drizzle-orm'
+import { type Db, guard } from '../../platform/database.client.ts'
+import { type EventRow, events, type NewEventRow } from './events.tables.ts'
+
+/** Every query about events. */
+export class EventsRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(event: NewEventRow): Promise<EventRow> {
+    const [row] = await guard(this.db.insert(events).values(event).returning())
+    if (!row) throw new Error('insert returned no row')
+    return row
+  }
+
+  async findById(id: string): Promise<EventRow | undefined> {
+    const [row] = await guard(this.db.select().from(events).where(eq(events.id, id)).limit(1))
+    return row
+  }
+
+  list(limit: number, offset: number): Promise<EventRow[]> {
+    return guard(
+      this.db
+        .select()
+        .from(events)
+        .orderBy(asc(events.salesOpenAt), asc(events.id))
+        .limit(limit)
+        .offset(offset),
+    )
+  }
+
+  async count(): Promise<number> {
+    return guard(this.db.$count(events))
+  }
+}

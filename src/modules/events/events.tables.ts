@@ -1,0 +1,45 @@
+import { sql } from 'drizzle-orm'
+import { boolean, check, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+
+export interface SeatMap {
+  sections: { name: string; rows: { name: string; seats: number }[] }[]
+}
+
+export const queueStates = ['open', 'paused', 'closed'] as const
+export type QueueState = (typeof queueStates)[number]
+
+export const events = pgTable(
+  'events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    description: text('description'),
+    salesOpenAt: timestamp('sales_open_at', { withTimezone: true }).notNull(),
+    capacity: integer('capacity').notNull(),
+    // Stock taken by holds and orders; the CHECK is the last line against overselling.
+    sold: integer('sold').notNull().default(0),
+    seatMap: jsonb('seat_map').$type<SeatMap>(),
+    priceCents: integer('price_cents').notNull(),
+    currency: text('currency').notNull(),
+    perUserLimit: integer('per_user_limit').notNull().default(4),
+    queueEnabled: boolean('queue_enabled').notNull().default(true),
+    queueState: text('queue_state', { enum: queueStates }).notNull().default('open'),
+    admissionRatePerSec: integer('admission_rate_per_sec').notNull().default(100),
+    maxActive: integer('max_active').notNull().default(1000),
+    shuffleAtOpen: boolean('shuffle_at_open').notNull().default(false),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    check('events_capacity_check', sql`${table.capacity} > 0`),
+    check('events_sold_check', sql`${table.sold} >= 0 AND ${table.sold} <= ${table.capacity}`),
+    check('events_price_check', sql`${table.priceCents} >= 0`),
+    check('events_currency_check', sql`${table.currency} ~ '^[A-Z]{3}$'`),
+    check('events_per_user_limit_check', sql`${table.perUserLimit} > 0`),
+    check('events_queue_state_check', sql`${table.queueState} IN ('open', 'paused', 'closed')`),
+    check('events_admission_rate_check', sql`${table.admissionRatePerSec} > 0`),
+    check('events_max_active_check', sql`${table.maxActive} > 0`),
+  ],
+)
+
+export type EventRow = typeof events.$inferSelect
+export type NewEventRow = typeof events.$inferInsert

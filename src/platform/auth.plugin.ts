@@ -1,0 +1,49 @@
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { AccessTokens, type Principal } from './access.tokens.ts'
+import { AppError } from './errors.catalogue.ts'
+import { deriveKey } from './secrets.store.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    accessTokens: AccessTokens
+    /** preHandler: the request must carry a valid access token. */
+    authenticate: (request: FastifyRequest) => Promise<void>
+    /** preHandler: the request must carry an admin's access token. */
+    requireAdmin: (request: FastifyRequest) => Promise<void>
+  }
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+}
+
+/** Bearer access tokens: verifies them and guards routes for signed-in users and admins. */
+export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number }>(
+  async (app, options) => {
+    const tokens = new AccessTokens(deriveKey(options.secret, 'access-token'), options.accessTokenTtlSeconds)
+    app.decorate('accessTokens', tokens)
+    app.decorateRequest('principal', null)
+
+    const authenticate = async (request: FastifyRequest) => {
+      const header = request.headers.authorization
+      if (!header) throw new AppError('BW_UNAUTHENTICATED', 'Send Authorization: Bearer <accessToken>')
+      const [scheme, token] = header.split(' ')
+      if (scheme?.toLowerCase() !== 'bearer' || !token) {
+        throw new AppError('BW_UNAUTHENTICATED', 'The Authorization header must be "Bearer <accessToken>"')
+      }
+      request.principal = await tokens.verify(token)
+    }
+    app.decorate('authenticate', authenticate)
+    app.decorate('requireAdmin', async (request: FastifyRequest) => {
+      await authenticate(request)
+      if (request.principal?.role !== 'admin') throw new AppError('BW_FORBIDDEN', 'Only admins may do this')
+    })
+  },
+  { name: 'auth' },
+)
+
+/** The principal of an authenticated request; call only behind `authenticate`. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('BW_UNAUTHENTICATED')
+  return request.principal
+}

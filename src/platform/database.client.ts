@@ -1,0 +1,152 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PGlite } from '@electric-sql/pglite'
+import { type SQL, sql } from 'drizzle-orm'
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
+import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import pg from 'pg'
+import { DependencyUnavailableError } from './errors.catalogue.ts'
+
+export type Db = PgDatabase<PgQueryResultHKT>
+
+/** The relational store: PostgreSQL through a pool, or PGlite embedded in this process. */
+export interface Database {
+  readonly kind: 'postgres' | 'pglite'
+  readonly db: Db
+  /** Runs raw SQL and returns its rows, the same on both engines. */
+  rows<T>(query: SQL): Promise<T[]>
+  ping(timeoutMs?: number): Promise<void>
+  migrate(): Promise<void>
+  /** Connections in use and requests waiting for one (PostgreSQL only). */
+  poolStats(): { total: number; idle: number; waiting: number }
+  close(): Promise<void>
+}
+
+const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url))
+// Any fixed number: replicas starting together take turns applying migrations.
+const migrationLockId = 7_170_001
+
+export interface DatabaseOptions {
+  /** `postgres://…`; absent means PGlite. */
+  url: string | null
+  /** PGlite's data directory; absent means in memory. */
+  dataDir?: string
+  poolSize?: number
+  onPoolError?: (error: Error) => void
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir)
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 20,
+    // An unreachable database must be an error within a second, never a hang.
+    connectionTimeoutMillis: 1000,
+    idleTimeoutMillis: 30_000,
+    query_timeout: 15_000,
+  })
+  // Without a listener, an idle client losing its server would crash the process.
+  pool.on('error', (error) => options.onPoolError?.(error))
+  const db = drizzleNodePg(pool) as unknown as Db
+  return {
+    kind: 'postgres',
+    db,
+    rows: async <T>(query: SQL) => ((await guard(db.execute(query))) as unknown as { rows: T[] }).rows,
+    ping: (timeoutMs = 1000) =>
+      withTimeout(guard(pool.query('SELECT 1')), timeoutMs, 'database').then(() => {}),
+    async migrate() {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 })
+      await client.connect()
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [migrationLockId])
+        await migrateNodePg(drizzleNodePg(client), { migrationsFolder })
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [migrationLockId]).catch(() => {})
+        await client.end()
+      }
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => pool.end(),
+  }
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  if (dataDir) mkdirSync(path.dirname(dataDir), { recursive: true })
+  const client = new PGlite(dataDir)
+  await client.waitReady
+  const db = drizzlePglite(client) as unknown as Db
+  return {
+    kind: 'pglite',
+    db,
+    rows: async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
+    ping: async () => {
+      await db.execute(sql`SELECT 1`)
+    },
+    migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder }),
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    close: () => client.close(),
+  }
+}
+
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+])
+
+/** True when an error means PostgreSQL could not be reached, rather than that a query was wrong. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let current: unknown = error
+  for (let depth = 0; current && depth < 5; depth++) {
+    const { code, message } = current as { code?: string; message?: string }
+    if (code && unavailableCodes.has(code)) return true
+    if (
+      message &&
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/.test(
+        message,
+      )
+    )
+      return true
+    current = (current as { cause?: unknown }).cause
+  }
+  return false
+}
+
+/** Turns "could not reach PostgreSQL" into a typed 503 error; other errors pass unchanged. */
+export async function guard<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw new DependencyUnavailableError('database', error)
+    throw error
+  }
+}
+
+export function withTimeout<T>(work: Promise<T>, ms: number, dependency: 'database' | 'redis'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DependencyUnavailableError(dependency, new Error(`no answer in ${ms} ms`))),
+      ms,
+    )
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}

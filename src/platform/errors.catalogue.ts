@@ -1,0 +1,51 @@
+/** Every error the API answers with: a stable code, its HTTP status and a human title. */
+export const errorCatalogue = {
+  BW_VALIDATION: { status: 400, title: 'The request is not valid' },
+  BW_MALFORMED_BODY: { status: 400, title: 'The request body could not be parsed' },
+  BW_IDEMPOTENCY_KEY_MISSING: { status: 400, title: 'An Idempotency-Key header is required' },
+  BW_UNAUTHENTICATED: { status: 401, title: 'Authentication is required' },
+  BW_TOKEN_INVALID: { status: 401, title: 'The access token is invalid or expired' },
+  BW_BAD_CREDENTIALS: { status: 401, title: 'The email or password is wrong' },
+  BW_FORBIDDEN: { status: 403, title: 'This action is not allowed for this account' },
+  BW_NOT_FOUND: { status: 404, title: 'No such resource' },
+  BW_ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
+  BW_EVENT_NOT_FOUND: { status: 404, title: 'No such event' },
+  BW_METHOD_NOT_ALLOWED: { status: 405, title: 'This method is not allowed here' },
+  BW_CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
+  BW_EMAIL_TAKEN: { status: 409, title: 'An account with this email already exists' },
+  BW_BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  BW_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'This content type is not supported' },
+  BW_RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  BW_INTERNAL: { status: 500, title: 'Something went wrong on our side' },
+  BW_UNAVAILABLE: { status: 503, title: 'A service this request needs is unavailable' },
+  BW_SHUTTING_DOWN: { status: 503, title: 'The server is shutting down' },
+} as const satisfies Record<string, { status: number; title: string }>
+
+export type ErrorCode = keyof typeof errorCatalogue
+
+/** A coded error from the catalogue; the error handler answers it as RFC 9457 problem details. */
+export class AppError extends Error {
+  readonly status: number
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    /** Extra members of the problem document, e.g. `{ position }` or `{ retryAfterSeconds }`. */
+    readonly extensions: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
+    super(detail ?? errorCatalogue[code].title, options)
+    this.name = 'AppError'
+    this.status = errorCatalogue[code].status
+  }
+}
+
+/** A backing service (PostgreSQL, Redis) could not answer; maps to 503 with `Retry-After`. */
+export class DependencyUnavailableError extends AppError {
+  constructor(
+    readonly dependency: 'database' | 'redis',
+    cause: unknown,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super('BW_UNAVAILABLE', `The ${dependency} is unavailable; try again shortly`, {}, { cause })
+  }
+}

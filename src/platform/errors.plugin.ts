@@ -1,0 +1,113 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { isDatabaseUnavailable } from './database.client.ts'
+import { AppError, DependencyUnavailableError, type ErrorCode, errorCatalogue } from './errors.catalogue.ts'
+import { isRedisUnavailable } from './redis.client.ts'
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  instance: string
+  code: ErrorCode
+  requestId: string
+  [extension: string]: unknown
+}
+
+const codeForStatus: Record<number, ErrorCode> = {
+  400: 'BW_VALIDATION',
+  401: 'BW_UNAUTHENTICATED',
+  403: 'BW_FORBIDDEN',
+  404: 'BW_NOT_FOUND',
+  405: 'BW_METHOD_NOT_ALLOWED',
+  409: 'BW_CONFLICT',
+  413: 'BW_BODY_TOO_LARGE',
+  415: 'BW_UNSUPPORTED_MEDIA_TYPE',
+  429: 'BW_RATE_LIMITED',
+  503: 'BW_UNAVAILABLE',
+}
+
+/** Answers every error as RFC 9457 problem details with a stable `code`; 5xx internals stay in the log. */
+export const errorsPlugin = fp(
+  async (app) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const problem = toProblem(error, request)
+      if (problem.status >= 500) request.log.error({ err: error, code: problem.code }, 'request failed')
+      else request.log.info({ code: problem.code, detail: problem.detail }, 'request refused')
+      sendProblem(reply, problem)
+    })
+    app.setNotFoundHandler((request, reply) => {
+      sendProblem(
+        reply,
+        problemOf(
+          'BW_ROUTE_NOT_FOUND',
+          `No route for ${request.method} ${request.url.split('?')[0]}`,
+          request,
+        ),
+      )
+    })
+  },
+  { name: 'errors' },
+)
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  if (typeof problem.retryAfterSeconds === 'number')
+    reply.header('retry-after', String(problem.retryAfterSeconds))
+  return reply.code(problem.status).type('application/problem+json').send(problem)
+}
+
+export function problemOf(
+  code: ErrorCode,
+  detail: string | undefined,
+  request: FastifyRequest,
+  extensions = {},
+): Problem {
+  const entry = errorCatalogue[code]
+  return {
+    type: `urn:breakwater:problem:${code}`,
+    title: entry.title,
+    status: entry.status,
+    detail: detail ?? entry.title,
+    instance: request.url.split('?')[0] ?? request.url,
+    code,
+    requestId: request.id,
+    ...extensions,
+  }
+}
+
+function toProblem(error: FastifyError, request: FastifyRequest): Problem {
+  if (error instanceof DependencyUnavailableError) {
+    return problemOf(error.code, error.message, request, { retryAfterSeconds: error.retryAfterSeconds })
+  }
+  if (error instanceof AppError) return problemOf(error.code, error.message, request, error.extensions)
+  if (error.validation) {
+    const errors = error.validation.map((issue) => {
+      const missing = (issue.params as { missingProperty?: string }).missingProperty
+      const pointer = `${issue.instancePath}${missing ? `/${missing}` : ''}`
+      const field = pointer.replace(/^\//, '').replaceAll('/', '.') || error.validationContext || 'body'
+      return {
+        field,
+        in: error.validationContext,
+        message: missing ? 'is required' : (issue.message ?? 'is invalid'),
+      }
+    })
+    const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ')
+    return problemOf('BW_VALIDATION', detail, request, { errors })
+  }
+  if (isDatabaseUnavailable(error))
+    return problemOf('BW_UNAVAILABLE', 'The database is unavailable', request, { retryAfterSeconds: 1 })
+  if (isRedisUnavailable(error))
+    return problemOf('BW_UNAVAILABLE', 'Redis is unavailable', request, { retryAfterSeconds: 1 })
+  const status = error.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return problemOf('BW_BODY_TOO_LARGE', undefined, request)
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return problemOf('BW_UNSUPPORTED_MEDIA_TYPE', error.message, request)
+    if (status === 400) return problemOf('BW_MALFORMED_BODY', error.message, request)
+    const code = codeForStatus[status] ?? 'BW_VALIDATION'
+    return { ...problemOf(code, error.message, request), status }
+  }
+  if (status === 503) return problemOf('BW_SHUTTING_DOWN', undefined, request, { retryAfterSeconds: 1 })
+  return problemOf('BW_INTERNAL', undefined, request)
+}

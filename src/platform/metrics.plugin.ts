@@ -1,0 +1,49 @@
+import fp from 'fastify-plugin'
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's own Prometheus registry; modules register their metrics here. */
+    metrics: Registry
+  }
+}
+
+export interface MetricsOptions {
+  version: string
+  role: string
+}
+
+/** Prometheus metrics: process defaults, an HTTP histogram by route template, and `GET /metrics`. */
+export const metricsPlugin = fp<MetricsOptions>(
+  async (app, options) => {
+    const registry = new Registry()
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 })
+    new Gauge({
+      name: 'breakwater_build_info',
+      help: 'Always 1; labels say which build and role this process runs',
+      labelNames: ['version', 'role'],
+      registers: [registry],
+    }).set({ version: options.version, role: options.role }, 1)
+    const duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP requests by route template, method and status code',
+      labelNames: ['route', 'method', 'status_code'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    })
+    app.decorate('metrics', registry)
+    app.addHook('onResponse', async (request, reply) => {
+      // The route template, never the raw URL, keeps the label set bounded.
+      const route = request.routeOptions.url ?? 'unmatched'
+      duration.observe(
+        { route, method: request.method, status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      )
+    })
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      reply.type(registry.contentType)
+      return registry.metrics()
+    })
+  },
+  { name: 'metrics' },
+)
