@@ -16,6 +16,7 @@ import { metricsPlugin } from './platform/metrics.plugin.ts'
 import { openapiPlugin } from './platform/openapi.plugin.ts'
 import { redisPlugin } from './platform/redis.plugin.ts'
 import { loadOrCreateSecret } from './platform/secrets.store.ts'
+import { validatorCompiler } from './platform/validation.compiler.ts'
 
 export const version: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -51,8 +52,8 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
     keepAliveTimeout: 5_000,
     requestTimeout: 30_000,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)

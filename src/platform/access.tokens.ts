@@ -19,10 +19,11 @@ export class AccessTokens {
   constructor(
     private readonly key: Uint8Array,
     private readonly ttlSeconds: number,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   async sign(principal: Principal): Promise<{ token: string; expiresAt: Date }> {
-    const now = Math.floor(Date.now() / 1000)
+    const now = Math.floor(this.now() / 1000)
     const token = await new SignJWT({ role: principal.role, guest: principal.guest || undefined })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(principal.id)
@@ -36,7 +37,12 @@ export class AccessTokens {
 
   async verify(token: string): Promise<Principal> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer, audience, algorithms: ['HS256'] })
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer,
+        audience,
+        algorithms: ['HS256'],
+        currentDate: new Date(this.now()),
+      })
       const role = payload.role
       if (typeof payload.sub !== 'string' || (role !== 'customer' && role !== 'admin')) {
         throw new AppError('BW_TOKEN_INVALID')

@@ -1,0 +1,41 @@
+import type { TestContext } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.ts'
+import { loadConfig } from '../../src/config.ts'
+
+export const testAdmin = { email: 'admin@breakwater.test', password: 'admin-password-1' }
+
+/**
+ * Builds the whole app on an in-memory PGlite (or the environment given), ready for `app.inject`,
+ * and closes it when the test ends.
+ */
+export async function build(
+  t: TestContext | null,
+  env: Record<string, string | undefined> = {},
+): Promise<FastifyInstance> {
+  const config = loadConfig({
+    DATA_DIR: ':memory:',
+    LOG_LEVEL: 'silent',
+    ADMIN_EMAIL: testAdmin.email,
+    ADMIN_PASSWORD: testAdmin.password,
+    ...env,
+  })
+  const app = await buildApp({ config, logger: false })
+  t?.after(() => app.close())
+  await app.ready()
+  return app
+}
+
+/** Signs in and returns the bearer header for it. */
+export async function bearer(
+  app: FastifyInstance,
+  as: 'admin' | 'guest',
+): Promise<{ authorization: string }> {
+  const response =
+    as === 'admin'
+      ? await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: testAdmin })
+      : await app.inject({ method: 'POST', url: '/api/v1/auth/guest' })
+  if (response.statusCode >= 300)
+    throw new Error(`sign-in as ${as} failed: ${response.statusCode} ${response.body}`)
+  return { authorization: `Bearer ${response.json().accessToken}` }
+}

@@ -1,0 +1,144 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+
+/**
+ * `npm test`: runs every test tier whose services are present and names the tiers it skipped.
+ * With CI=true a tier whose service is missing fails the run instead of being skipped.
+ */
+
+interface Tier {
+  name: string
+  description: string
+  dir: string
+  /** Why the tier cannot run here, or null when it can. */
+  missing: () => string | null
+}
+
+const env = (key: string) => () => (process.env[key] ? null : `${key} is not set`)
+const binary = (name: string) => () =>
+  spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0
+    ? null
+    : `${name} is not installed`
+const all =
+  (...checks: (() => string | null)[]) =>
+  () =>
+    checks.map((check) => check()).find((reason) => reason !== null) ?? null
+
+const tiers: Tier[] = [
+  { name: 'small', description: 'unit tests next to the code', dir: 'src', missing: () => null },
+  {
+    name: 'http',
+    description: 'the whole app through app.inject on embedded PGlite',
+    dir: 'test/http',
+    missing: () => null,
+  },
+  { name: 'process', description: 'the server as a child process', dir: 'test/process', missing: () => null },
+  {
+    name: 'postgres',
+    description: 'real PostgreSQL',
+    dir: 'test/postgres',
+    missing: env('TEST_DATABASE_URL'),
+  },
+  {
+    name: 'redis',
+    description: 'real Redis and Redis Cluster',
+    dir: 'test/redis',
+    missing: all(env('TEST_REDIS_URL'), binary('redis-server')),
+  },
+]
+
+function testFiles(dir: string): string[] {
+  let entries: string[]
+  try {
+    entries = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+  } catch {
+    return []
+  }
+  return entries
+    .filter((file) => file.endsWith('.test.ts') && !file.includes('node_modules'))
+    .map((file) => path.join(dir, file))
+    .sort()
+}
+
+interface Outcome {
+  passed: number
+  failed: number
+  skipped: number
+  exitCode: number
+}
+
+function runTier(files: string[]): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=300000', ...files],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+    )
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk)
+      output += chunk.toString()
+    })
+    child.on('close', (code) => {
+      const count = (label: string) => Number(new RegExp(`^ℹ ${label} (\\d+)`, 'm').exec(output)?.[1] ?? 0)
+      resolve({
+        passed: count('pass'),
+        failed: count('fail') + count('cancelled'),
+        skipped: count('skipped'),
+        exitCode: code ?? 1,
+      })
+    })
+  })
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { tier: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+  })
+  if (values.help) {
+    console.log(
+      `npm test [-- --tier NAME …] [-- FILE …]\n\nTiers:\n${tiers.map((t) => `  ${t.name.padEnd(10)}${t.description}`).join('\n')}`,
+    )
+    return 0
+  }
+  const ci = process.env.CI === 'true'
+  const chosen = values.tier ?? tiers.map((tier) => tier.name)
+  const unknown = chosen.filter((name) => !tiers.some((tier) => tier.name === name))
+  if (unknown.length > 0) {
+    console.error(`unknown tier: ${unknown.join(', ')}`)
+    return 2
+  }
+  const total: Outcome = { passed: 0, failed: 0, skipped: 0, exitCode: 0 }
+  const skippedTiers: string[] = []
+  const missingInCi: string[] = []
+  for (const tier of tiers.filter((t) => chosen.includes(t.name))) {
+    const files =
+      positionals.length > 0 ? positionals.filter((f) => f.startsWith(tier.dir)) : testFiles(tier.dir)
+    if (files.length === 0) continue
+    const reason = tier.missing()
+    if (reason) {
+      if (ci) missingInCi.push(`${tier.name} (${reason})`)
+      else skippedTiers.push(`${tier.name} (${reason})`)
+      continue
+    }
+    console.log(`\n── tier ${tier.name}: ${tier.description} (${files.length} files)`)
+    const outcome = await runTier(files)
+    total.passed += outcome.passed
+    total.failed += outcome.failed
+    total.skipped += outcome.skipped
+    if (outcome.exitCode !== 0) total.exitCode = outcome.exitCode
+    if (outcome.exitCode !== 0 && outcome.failed === 0) total.failed += 1
+  }
+  console.log('')
+  for (const tier of skippedTiers) console.log(`skipped tier ${tier}`)
+  for (const tier of missingInCi)
+    console.log(`FAILED: tier ${tier} cannot run, and CI=true requires every tier`)
+  const failed = total.failed + missingInCi.length
+  console.log(`total: ${total.passed} passed, ${failed} failed, ${total.skipped} skipped`)
+  return failed > 0 || total.exitCode !== 0 ? 1 : 0
+}
+
+process.exitCode = await main()
