@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto'
+import type { TestContext } from 'node:test'
+import pg from 'pg'
+
+/**
+ * A fresh database on the PostgreSQL named by TEST_DATABASE_URL, dropped when the test ends, so
+ * tests never share state. Returns its URL.
+ */
+export async function createTestDatabase(t: TestContext): Promise<string> {
+  const base = process.env.TEST_DATABASE_URL
+  if (!base) throw new Error('TEST_DATABASE_URL is not set')
+  const name = `bw_test_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: base })
+  await admin.connect()
+  try {
+    await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
+  t.after(async () => {
+    const cleanup = new pg.Client({ connectionString: base })
+    await cleanup.connect()
+    try {
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    } finally {
+      await cleanup.end()
+    }
+  })
+  const url = new URL(base)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+export const testTokenSecret = 'test-secret-test-secret-test-secret-0123'
