@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { ConfigError, loadConfig, parseRedisUrl } from './config.ts'
+
+test('defaults give the embedded platform on port 8080', () => {
+  const config = loadConfig({})
+  assert.equal(config.port, 8080)
+  assert.equal(config.role, 'all')
+  assert.equal(config.databaseUrl, null)
+  assert.equal(config.redis, null)
+  assert.match(config.dataDir ?? '', /data$/)
+  assert.equal(config.labMode, false)
+})
+
+test('bad configuration fails once, naming every bad key', () => {
+  assert.throws(
+    () =>
+      loadConfig({
+        PORT: 'eighty',
+        ROLE: 'boss',
+        DATABASE_URL: 'mysql://x',
+        REDIS_URL: 'redis://host:99999',
+        ADMIN_EMAIL: 'admin@example.com',
+        LOG_LEVEL: 'loud',
+      }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError)
+      const keys = error.problems.map((p) => p.split(/[=:]/)[0]).sort()
+      assert.deepEqual(keys, [
+        'ADMIN_PASSWORD',
+        'DATABASE_URL',
+        'LOG_LEVEL',
+        'PORT',
+        'REDIS_URL',
+        'ROLE',
+        'TOKEN_SECRET',
+      ])
+      return true
+    },
+  )
+})
+
+test('TOKEN_SECRET is required with DATABASE_URL, and must be long', () => {
+  assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://localhost/db' }), /TOKEN_SECRET: required/)
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'postgres://localhost/db', TOKEN_SECRET: 'short' }),
+    /TOKEN_SECRET/,
+  )
+  const config = loadConfig({ DATABASE_URL: 'postgres://localhost/db', TOKEN_SECRET: 'x'.repeat(32) })
+  assert.equal(config.databaseUrl, 'postgres://localhost/db')
+})
+
+test('DATA_DIR=:memory: keeps nothing', () => {
+  assert.equal(loadConfig({ DATA_DIR: ':memory:' }).dataDir, null)
+})
+
+test('a REDIS_URL naming several nodes is a cluster; credentials and prefix are read', () => {
+  assert.deepEqual(parseRedisUrl('redis://127.0.0.1:6379'), {
+    nodes: [{ host: '127.0.0.1', port: 6379 }],
+    username: undefined,
+    password: undefined,
+    tls: false,
+    keyPrefix: '',
+  })
+  const cluster = parseRedisUrl('rediss://user:p%40ss@10.0.0.1:7000,10.0.0.2:7001,[::1]:7002?prefix=bw:')
+  assert.deepEqual(cluster.nodes, [
+    { host: '10.0.0.1', port: 7000 },
+    { host: '10.0.0.2', port: 7001 },
+    { host: '::1', port: 7002 },
+  ])
+  assert.deepEqual(
+    [cluster.username, cluster.password, cluster.tls, cluster.keyPrefix],
+    ['user', 'p@ss', true, 'bw:'],
+  )
+  assert.throws(() => parseRedisUrl('redis://host:0'), /bad port/)
+})
