@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { buildApp, version } from './app.ts'
@@ -6,6 +6,7 @@ import { type Config, ConfigError, loadConfig } from './config.ts'
 import { seedDemoEvents } from './modules/events/events.seed.ts'
 import { openDatabase } from './platform/database.client.ts'
 import { pgliteDir } from './platform/database.plugin.ts'
+import { parseSloSpec, sloRules } from './platform/slo.rules.ts'
 
 /** The `breakwater` command: the process shell around the app. */
 
@@ -18,6 +19,7 @@ Commands:
   migrate             apply the database migrations (embedded mode applies them at start)
   seed                create the demo events if they are missing
   openapi [--out F]   print the OpenAPI document, or write it to F
+  slo [--out F]       print the Prometheus SLO rules generated from deploy/slo/slos.yaml
 
 Options:
   -h, --help          show this help
@@ -55,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       return seed(loadConfig())
     case 'openapi':
       return openapi(values.out)
+    case 'slo':
+      return slo(values.out)
     default:
       throw new UsageError(`unknown command "${command}"`)
   }
@@ -110,6 +114,14 @@ async function openapi(out: string | undefined): Promise<number> {
   } finally {
     await app.close()
   }
+  return 0
+}
+
+async function slo(out: string | undefined): Promise<number> {
+  const spec = parseSloSpec(readFileSync(new URL('../deploy/slo/slos.yaml', import.meta.url), 'utf8'))
+  const rules = sloRules(spec)
+  if (out) writeFileSync(out, rules)
+  else process.stdout.write(rules)
   return 0
 }
 

@@ -47,6 +47,12 @@ const tiers: Tier[] = [
     dir: 'test/redis',
     missing: all(env('TEST_REDIS_URL'), binary('redis-server')),
   },
+  {
+    name: 'prometheus',
+    description: 'Prometheus rules under promtool',
+    dir: 'test/prometheus',
+    missing: binary('promtool'),
+  },
 ]
 
 function testFiles(dir: string): string[] {

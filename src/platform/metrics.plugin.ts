@@ -28,7 +28,8 @@ export const metricsPlugin = fp<MetricsOptions>(
       name: 'http_request_duration_seconds',
       help: 'HTTP requests by route template, method and status code',
       labelNames: ['route', 'method', 'status_code'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      // 0.05 and 0.4 are SLO thresholds (deploy/slo/slos.yaml): a latency SLO needs a bucket at its bound.
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.4, 0.5, 1, 2.5, 5],
       registers: [registry],
     })
     app.decorate('metrics', registry)
