@@ -49,9 +49,9 @@ const tiers: Tier[] = [
   },
   {
     name: 'prometheus',
-    description: 'Prometheus rules under promtool',
+    description: 'Prometheus rules under promtool, and a real Prometheus scraping the server',
     dir: 'test/prometheus',
-    missing: binary('promtool'),
+    missing: all(binary('promtool'), binary('prometheus')),
   },
 ]
 
