@@ -24,6 +24,8 @@ const EnvSchema = Type.Object({
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 64 * 1024 }),
   LAB_MODE: Type.Enum(['true', 'false'], { default: 'false' }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OTEL_SERVICE_NAME: Type.String({ minLength: 1, default: 'breakwater' }),
 })
 type Env = Static<typeof EnvSchema>
 
@@ -55,6 +57,9 @@ export interface Config {
   shutdownTimeoutMs: number
   bodyLimitBytes: number
   labMode: boolean
+  /** OTLP/HTTP collector for traces; absent means tracing is off. */
+  otlpEndpoint: string | null
+  serviceName: string
 }
 
 export class ConfigError extends Error {
@@ -111,6 +116,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     labMode: env.LAB_MODE === 'true',
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
+    serviceName: env.OTEL_SERVICE_NAME,
   }
 }
 

@@ -7,6 +7,7 @@ import { seedDemoEvents } from './modules/events/events.seed.ts'
 import { openDatabase } from './platform/database.client.ts'
 import { pgliteDir } from './platform/database.plugin.ts'
 import { parseSloSpec, sloRules } from './platform/slo.rules.ts'
+import { stopTelemetry } from './platform/telemetry.ts'
 
 /** The `breakwater` command: the process shell around the app. */
 
@@ -73,6 +74,7 @@ async function serve(config: Config): Promise<number> {
     else app.log.info({ signal }, 'shutting down: draining in-flight requests')
     app.health.startDraining()
     await app.close()
+    await stopTelemetry()
   })
   await app.ready()
   // A fresh embedded install shows something: the demo events, once, when there are no events.

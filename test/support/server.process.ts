@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { freePort } from './redis.server.ts'
 
 const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
+const preload = fileURLToPath(new URL('../../src/telemetry.preload.ts', import.meta.url))
 
 export interface ServerProcess {
   url: string
@@ -23,7 +24,7 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const port = await freePort()
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bw-data-'))
-  const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', preload, main, 'serve'], {
     env: {
       ...process.env,
       PORT: String(port),
