@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
@@ -31,6 +32,17 @@ export const metricsPlugin = fp<MetricsOptions>(
       // 0.05 and 0.4 are SLO thresholds (deploy/slo/slos.yaml): a latency SLO needs a bucket at its bound.
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.4, 0.5, 1, 2.5, 5],
       registers: [registry],
+    })
+    let lastUtilization = performance.eventLoopUtilization()
+    new Gauge({
+      name: 'nodejs_eventloop_utilization_ratio',
+      help: 'Share of time the event loop was busy since the previous scrape',
+      registers: [registry],
+      collect() {
+        const now = performance.eventLoopUtilization()
+        this.set(performance.eventLoopUtilization(now, lastUtilization).utilization)
+        lastUtilization = now
+      },
     })
     app.decorate('metrics', registry)
     app.addHook('onResponse', async (request, reply) => {

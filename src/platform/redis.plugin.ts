@@ -1,4 +1,7 @@
+import { performance } from 'node:perf_hooks'
 import fp from 'fastify-plugin'
+import type { Command } from 'ioredis'
+import { Histogram, type Registry } from 'prom-client'
 import type { Config } from '../config.ts'
 import { connectRedis, createRedisClient, type RedisClient } from './redis.client.ts'
 
@@ -28,10 +31,31 @@ export const redisPlugin = fp<{ config: Config }>(
     })
     if (!(await connectRedis(client, 2000)))
       app.log.warn('redis not reachable at start; retrying in the background')
+    observeCommands(client, app.metrics)
     app.decorate<RedisClient | null>('redis', client)
     app.addHook('onClose', async () => {
       await client.quit().catch(() => client.disconnect())
     })
   },
-  { name: 'redis' },
+  { name: 'redis', dependencies: ['metrics'] },
 )
+
+/** Times every command the client sends, by command name and outcome. */
+function observeCommands(client: RedisClient, registry: Registry): void {
+  const duration = new Histogram({
+    name: 'breakwater_redis_command_duration_seconds',
+    help: 'Redis commands by name and outcome, as this process saw them',
+    labelNames: ['command', 'outcome'],
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  })
+  const send = client.sendCommand.bind(client) as (command: Command, ...rest: unknown[]) => unknown
+  // ioredis has no command hook; wrapping sendCommand sees every command, scripts included.
+  client.sendCommand = ((command: Command, ...rest: unknown[]) => {
+    const started = performance.now()
+    const observe = (outcome: string) => () =>
+      duration.observe({ command: command.name, outcome }, (performance.now() - started) / 1000)
+    command.promise.then(observe('ok'), observe('error'))
+    return send(command, ...rest)
+  }) as typeof client.sendCommand
+}

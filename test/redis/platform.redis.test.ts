@@ -18,6 +18,8 @@ test('with REDIS_URL, readiness checks Redis and keys carry the configured prefi
   t.after(() => plain.quit())
   assert.equal(await plain.exists(`${prefix}{ev:probe}:x`), 1)
   assert.equal(await plain.exists('{ev:probe}:x'), 0)
+  const metrics = (await app.inject('/metrics')).body
+  assert.match(metrics, /breakwater_redis_command_duration_seconds_count\{command="set",outcome="ok"\} 1/)
 })
 
 test('readiness goes 503 soon after Redis goes away, and 200 when it returns', async (t) => {
