@@ -24,6 +24,11 @@ const EnvSchema = Type.Object({
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 64 * 1024 }),
   LAB_MODE: Type.Enum(['true', 'false'], { default: 'false' }),
+  HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),
+  HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 600_000, default: 1000 }),
+  IDEMPOTENCY_KEY_TTL_SECONDS: Type.Integer({ minimum: 60, default: 24 * 3600 }),
+  PAYMENT_LATE_SUCCESS_DELAY_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 2000 }),
+  LAB_DISABLE_GUARDS: Type.Optional(Type.String({ pattern: '^(inventory|idempotency)(,(inventory|idempotency))*$' })),
 })
 type Env = Static<typeof EnvSchema>
 
@@ -55,6 +60,21 @@ export interface Config {
   shutdownTimeoutMs: number
   bodyLimitBytes: number
   labMode: boolean
+  sales: SalesConfig
+}
+
+export const labGuards = ['inventory', 'idempotency'] as const
+export type LabGuard = (typeof labGuards)[number]
+
+export interface SalesConfig {
+  holdTtlSeconds: number
+  holdSweepIntervalMs: number
+  /** Published in the `Idempotency-Key` responses' expiry; keys older than this may be reused. */
+  idempotencyKeyTtlSeconds: number
+  /** How long the payment simulator waits before a `tok_late_success` webhook. */
+  paymentLateSuccessDelayMs: number
+  /** Guards switched off to watch the failure happen; only ever non-empty with LAB_MODE=true. */
+  disabledGuards: ReadonlySet<LabGuard>
 }
 
 export class ConfigError extends Error {
@@ -94,6 +114,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (!problems.has(missing))
       problems.set(missing, `${missing}: required together with the other admin key`)
   }
+  if (env.LAB_DISABLE_GUARDS && env.LAB_MODE !== 'true' && !problems.has('LAB_DISABLE_GUARDS')) {
+    problems.set('LAB_DISABLE_GUARDS', 'LAB_DISABLE_GUARDS: only allowed with LAB_MODE=true')
+  }
   if (problems.size > 0) throw new ConfigError([...problems.values()])
 
   return {
@@ -111,6 +134,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     labMode: env.LAB_MODE === 'true',
+    sales: {
+      holdTtlSeconds: env.HOLD_TTL_SECONDS,
+      holdSweepIntervalMs: env.HOLD_SWEEP_INTERVAL_MS,
+      idempotencyKeyTtlSeconds: env.IDEMPOTENCY_KEY_TTL_SECONDS,
+      paymentLateSuccessDelayMs: env.PAYMENT_LATE_SUCCESS_DELAY_MS,
+      disabledGuards: new Set(
+        env.LAB_MODE === 'true' && env.LAB_DISABLE_GUARDS
+          ? (env.LAB_DISABLE_GUARDS.split(',') as LabGuard[])
+          : [],
+      ),
+    },
   }
 }
 
