@@ -4,7 +4,8 @@ import { defineConfig } from 'drizzle-kit'
 export default defineConfig({
   dialect: 'postgresql',
   schema: [
-    './src/modules/accounts/accounts.tables.ts', './src/modules/events/events.tables.ts',
+    './src/modules/accounts/accounts.tables.ts',
+    './src/modules/events/events.tables.ts',
     './src/modules/sales/sales.tables.ts',
     './src/modules/outbox/outbox.tables.ts',
   ],

@@ -28,7 +28,9 @@ const EnvSchema = Type.Object({
   HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 600_000, default: 1000 }),
   IDEMPOTENCY_KEY_TTL_SECONDS: Type.Integer({ minimum: 60, default: 24 * 3600 }),
   PAYMENT_LATE_SUCCESS_DELAY_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 2000 }),
-  LAB_DISABLE_GUARDS: Type.Optional(Type.String({ pattern: '^(inventory|idempotency)(,(inventory|idempotency))*$' })),
+  LAB_DISABLE_GUARDS: Type.Optional(
+    Type.String({ pattern: '^(inventory|idempotency)(,(inventory|idempotency))*$' }),
+  ),
 })
 type Env = Static<typeof EnvSchema>
 

@@ -3,7 +3,12 @@ export interface PaymentProvider {
   /** False for a token this provider would never accept: the request is refused before any change. */
   knowsToken(token: string): boolean
   /** Reserves the amount on the buyer's instrument. `pending`: the answer comes later by webhook. */
-  authorize(input: { orderId: string; token: string; amountCents: number; currency: string }): Promise<Authorization>
+  authorize(input: {
+    orderId: string
+    token: string
+    amountCents: number
+    currency: string
+  }): Promise<Authorization>
   /** Takes the money reserved by an approved authorization. */
   capture(reference: string, amountCents: number): Promise<void>
   refund(reference: string, amountCents: number): Promise<void>

@@ -3,7 +3,13 @@ import { AppError } from '../../platform/errors.catalogue.ts'
 import type { Authorization, PaymentProvider, PaymentWebhook } from './payments.provider.ts'
 import { signWebhook, verifyWebhookSignature } from './webhook.signatures.ts'
 
-export const simulatorTokens = ['tok_approved', 'tok_declined', 'tok_error', 'tok_timeout', 'tok_late_success'] as const
+export const simulatorTokens = [
+  'tok_approved',
+  'tok_declined',
+  'tok_error',
+  'tok_timeout',
+  'tok_late_success',
+] as const
 
 /** Where the simulator sends its signed webhooks: the same entry point the HTTP route uses. */
 export type WebhookSink = (rawBody: string, signature: string) => Promise<void>

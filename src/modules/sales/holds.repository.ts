@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm'
 import type { Db } from '../../platform/database.client.ts'
 import { AppError } from '../../platform/errors.catalogue.ts'
-import type { HoldState, SeatState } from './sales.tables.ts'
 import { type Executor, rowsOf, uuidArray } from './sales.sql.ts'
+import type { HoldState, SeatState } from './sales.tables.ts'
 
 export interface HoldRecord {
   id: string
@@ -89,7 +89,10 @@ export class HoldsRepository {
           RETURNING taken`,
       )
       if (allotted.length === 0)
-        throw new AppError('BW_LIMIT_EXCEEDED', `At most ${hold.perUserLimit} tickets per person for this event`)
+        throw new AppError(
+          'BW_LIMIT_EXCEEDED',
+          `At most ${hold.perUserLimit} tickets per person for this event`,
+        )
 
       if (hold.seatIds) await this.claimSeats(tx, hold, guarded)
       await this.takeStock(tx, hold.eventId, hold.quantity, guarded)
@@ -162,7 +165,10 @@ export class HoldsRepository {
   }
 
   async findHold(holdId: string): Promise<HoldRecord | undefined> {
-    const [row] = await rowsOf<HoldRecord>(this.db, sql`SELECT ${holdColumns} FROM holds WHERE id = ${holdId}`)
+    const [row] = await rowsOf<HoldRecord>(
+      this.db,
+      sql`SELECT ${holdColumns} FROM holds WHERE id = ${holdId}`,
+    )
     return row && normalise(row)
   }
 

@@ -41,10 +41,14 @@ export class HoldsService {
     const seatIds = 'seatIds' in input ? input.seatIds : null
     if (seatIds && event.kind !== 'seated')
       throw validation('seatIds', 'this event has general admission; ask for a quantity')
-    if (!seatIds && event.kind === 'seated') throw validation('quantity', 'this event is seated; name the seatIds')
+    if (!seatIds && event.kind === 'seated')
+      throw validation('quantity', 'this event is seated; name the seatIds')
     const quantity = seatIds ? seatIds.length : (input as { quantity: number }).quantity
     if (quantity > event.perUserLimit)
-      throw new AppError('BW_LIMIT_EXCEEDED', `At most ${event.perUserLimit} tickets per person for this event`)
+      throw new AppError(
+        'BW_LIMIT_EXCEEDED',
+        `At most ${event.perUserLimit} tickets per person for this event`,
+      )
     if (seatIds) await this.repository.ensureSeats(eventId)
 
     const newHold = {
@@ -66,7 +70,8 @@ export class HoldsService {
       return toView(hold)
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'BW_SOLD_OUT') {
-        if (error instanceof AppError && error.code === 'BW_LIMIT_EXCEEDED') this.metrics.holds.inc({ outcome: 'limit' })
+        if (error instanceof AppError && error.code === 'BW_LIMIT_EXCEEDED')
+          this.metrics.holds.inc({ outcome: 'limit' })
         throw error
       }
       // Lazy expiry: stock may only look sold out because the sweeper has not run yet.

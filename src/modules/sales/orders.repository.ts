@@ -19,6 +19,8 @@ export interface OrderRecord {
   failureReason: string | null
   createdAt: Date
   updatedAt: Date
+  /** Only when just paid: the waiting-room admission the hold was made with. */
+  admissionId?: string | null
 }
 
 export interface StoredResponse {
@@ -107,7 +109,7 @@ export class OrdersRepository {
           FROM holds h
           WHERE o.id = ${orderId} AND o.status = ANY(${statusArray(sourcesOf('paid'))})
             AND h.id = o.hold_id AND h.state = 'ordered' AND h.expires_at > now()
-          RETURNING ${prefixed('o')}`,
+          RETURNING ${prefixed('o')}, h.admission_id AS "admissionId"`,
       )
       if (paid) {
         await rowsOf(
@@ -231,7 +233,12 @@ interface HoldForOrder {
 }
 
 /** Moves the user's live hold to `ordered`; `reuse` is the lab's switch that lets a hold be ordered twice. */
-async function consumeHold(tx: Executor, holdId: string, userId: string, reuse: boolean): Promise<HoldForOrder> {
+async function consumeHold(
+  tx: Executor,
+  holdId: string,
+  userId: string,
+  reuse: boolean,
+): Promise<HoldForOrder> {
   const [hold] = await rowsOf<HoldForOrder>(
     tx,
     sql`UPDATE holds SET state = 'ordered'
@@ -285,7 +292,10 @@ async function findOrder(tx: Executor, orderId: string): Promise<OrderRecord | u
 
 /** Writes a domain event in the caller's transaction; the outbox relay delivers it. */
 export async function enqueue(tx: Executor, topic: string, payload: unknown): Promise<void> {
-  await rowsOf(tx, sql`INSERT INTO outbox (topic, payload) VALUES (${topic}, ${JSON.stringify(payload)}::jsonb)`)
+  await rowsOf(
+    tx,
+    sql`INSERT INTO outbox (topic, payload) VALUES (${topic}, ${JSON.stringify(payload)}::jsonb)`,
+  )
 }
 
 function statusArray(states: readonly OrderState[]) {
