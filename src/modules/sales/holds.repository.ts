@@ -48,10 +48,14 @@ const holdColumns = sql`id, event_id AS "eventId", user_id AS "userId", quantity
  * Lock order everywhere: allotments, then seats, then events, so that no two transactions deadlock.
  */
 export class HoldsRepository {
+  /** Events whose seat rows this process knows exist; saves a statement per hold. */
+  private readonly seated = new Set<string>()
+
   constructor(private readonly db: Db) {}
 
   /** Creates the seat rows of a seated event from its seat map, once; a no-op afterwards. */
   async ensureSeats(eventId: string): Promise<void> {
+    if (this.seated.has(eventId)) return
     await rowsOf(
       this.db,
       sql`INSERT INTO seats (event_id, section, "row", number)
@@ -64,6 +68,8 @@ export class HoldsRepository {
           AND NOT EXISTS (SELECT 1 FROM seats WHERE event_id = ${eventId})
         ON CONFLICT DO NOTHING`,
     )
+    // Bounded: one entry per seated event, and events are few.
+    if (this.seated.size < 100_000) this.seated.add(eventId)
   }
 
   listSeats(eventId: string): Promise<SeatRecord[]> {
@@ -95,8 +101,6 @@ export class HoldsRepository {
         )
 
       if (hold.seatIds) await this.claimSeats(tx, hold, guarded)
-      await this.takeStock(tx, hold.eventId, hold.quantity, guarded)
-
       const [row] = await rowsOf<HoldRecord>(
         tx,
         sql`INSERT INTO holds (id, event_id, user_id, quantity, seat_ids, unit_price_cents, currency, admission_id, expires_at)
@@ -105,6 +109,9 @@ export class HoldsRepository {
             ${hold.admissionId}, now() + ${hold.ttlSeconds} * interval '1 second')
           RETURNING ${holdColumns}`,
       )
+      // Last, so that the event's row lock — the one every buyer queues for — is held only
+      // from this statement to the commit.
+      await this.takeStock(tx, hold.eventId, hold.quantity, guarded)
       if (!row) throw new Error('insert returned no row')
       return normalise(row)
     })

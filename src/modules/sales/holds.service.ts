@@ -65,6 +65,9 @@ export class HoldsService {
     }
     const guarded = !this.config.disabledGuards.has('inventory')
     try {
+      // The read above is a fair "sold out" answer and spares the event row's lock queue;
+      // the lazy expiry below still gets its chance. Never a "yes": only the guarded update says yes.
+      if (guarded && event.remaining < quantity) throw new AppError('BW_SOLD_OUT')
       const hold = await this.repository.createHold(newHold, guarded)
       this.metrics.holds.inc({ outcome: 'created' })
       return toView(hold)
