@@ -53,16 +53,16 @@ test('SIGKILL mid-load: every acknowledged order survives the restart and stock 
     ADMIN_PASSWORD: admin.password,
   }
   const base = `http://127.0.0.1:${port}`
-  const call = (
+  const call = async (
     path: string,
     init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
   ): Promise<{ status: number; json(): Promise<Body> }> =>
-    fetch(`${base}${path}`, {
+    (await fetch(`${base}${path}`, {
       method: init.method ?? 'GET',
       headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
       body: init.body ? JSON.stringify(init.body) : undefined,
       signal: AbortSignal.timeout(5000),
-    })
+    })) as { status: number; json(): Promise<Body> }
 
   let server = await startServer(env)
   t.after(() => server.kill('SIGKILL'))
