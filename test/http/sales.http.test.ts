@@ -333,3 +333,46 @@ test('holds expire; a late payment after expiry is refunded; webhooks are signed
   )
   assert.equal((await app.inject(`/api/v1/events/${eventId}`)).json().remaining, 2)
 })
+
+test('the same Idempotency-Key while the first request still runs → 409, then the replay', async (t) => {
+  const app = await build(t)
+  const admin = await bearer(app, 'admin')
+  const guest = await bearer(app, 'guest')
+  const eventId = await createEvent(app, admin)
+  const hold = await app.inject({
+    method: 'POST',
+    url: `/api/v1/events/${eventId}/holds`,
+    headers: guest,
+    payload: { quantity: 1 },
+  })
+  // Hold the payment provider until the second request has been answered.
+  const authorize = app.payments.authorize.bind(app.payments)
+  let open: () => void = () => {}
+  const gate = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  app.payments.authorize = async (input) => {
+    await gate
+    return authorize(input)
+  }
+  const request = {
+    method: 'POST' as const,
+    url: '/api/v1/orders',
+    headers: { ...guest, 'idempotency-key': 'slow' },
+    payload: { holdId: hold.json().holdId, paymentToken: 'tok_approved' },
+  }
+  const first = app.inject(request)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const second = await app.inject(request)
+  assert.equal(second.statusCode, 409, second.body)
+  assert.equal(second.json().code, 'BW_IDEMPOTENCY_CONFLICT')
+  open()
+  const done = await first
+  assert.equal(done.statusCode, 201)
+  const third = await app.inject(request)
+  assert.equal(third.statusCode, 201)
+  assert.equal(third.json().id, done.json().id)
+  const orders = (await app.inject({ url: '/api/v1/orders', headers: guest })).json().orders
+  assert.equal(orders.length, 1)
+  assert.match((await app.inject('/metrics')).body, /breakwater_idempotency_total\{result="conflict"\} 1/)
+})

@@ -38,27 +38,29 @@ export class OutboxRelay {
 
   /** Relays one batch; returns how many messages it published. */
   async relayOnce(batchSize = 100): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      const result = await guard(
-        tx.execute(
-          sql`SELECT id, topic, payload FROM outbox WHERE published_at IS NULL
-            ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
-        ),
-      )
-      const messages = (result as unknown as { rows: OutboxMessage[] }).rows
-      for (const message of messages) await this.publisher.publish({ ...message, id: Number(message.id) })
-      if (messages.length > 0) {
-        await guard(
+    return guard(
+      this.db.transaction(async (tx) => {
+        const result = await guard(
           tx.execute(
-            sql`UPDATE outbox SET published_at = now() WHERE id IN (${sql.join(
-              messages.map((m) => sql`${m.id}`),
-              sql`, `,
-            )})`,
+            sql`SELECT id, topic, payload FROM outbox WHERE published_at IS NULL
+            ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
           ),
         )
-      }
-      return messages.length
-    })
+        const messages = (result as unknown as { rows: OutboxMessage[] }).rows
+        for (const message of messages) await this.publisher.publish({ ...message, id: Number(message.id) })
+        if (messages.length > 0) {
+          await guard(
+            tx.execute(
+              sql`UPDATE outbox SET published_at = now() WHERE id IN (${sql.join(
+                messages.map((m) => sql`${m.id}`),
+                sql`, `,
+              )})`,
+            ),
+          )
+        }
+        return messages.length
+      }),
+    )
   }
 
   start(intervalMs: number): void {

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { Db } from '../../platform/database.client.ts'
 import { AppError } from '../../platform/errors.catalogue.ts'
-import { type Executor, rowsOf, uuidArray } from './sales.sql.ts'
+import { type Executor, rowsOf, transaction, uuidArray } from './sales.sql.ts'
 import type { HoldState, SeatState } from './sales.tables.ts'
 
 export interface HoldRecord {
@@ -85,7 +85,7 @@ export class HoldsRepository {
    * read-then-write version, kept to show that the tests catch overselling.
    */
   async createHold(hold: NewHold, guarded: boolean): Promise<HoldRecord> {
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       // The per-user limit: one conditional upsert, so concurrent requests cannot both pass.
       const allotted = await rowsOf(
         tx,
@@ -181,7 +181,7 @@ export class HoldsRepository {
 
   /** Releases a live hold of this user and returns its stock; undefined when there was none. */
   async release(holdId: string, userId: string): Promise<HoldRecord | undefined> {
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const [row] = await rowsOf<HoldRecord>(
         tx,
         sql`UPDATE holds SET state = 'released' WHERE id = ${holdId} AND user_id = ${userId} AND state = 'active'
@@ -198,7 +198,7 @@ export class HoldsRepository {
    * orders still waiting for payment on them expire too. Replicas share the work: SKIP LOCKED.
    */
   async expireDue(limit: number, eventId?: string): Promise<{ holds: number; orders: number }> {
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const expired = await rowsOf<{ id: string }>(
         tx,
         sql`UPDATE holds h SET state = 'expired' FROM (

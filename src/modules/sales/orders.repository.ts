@@ -3,7 +3,7 @@ import type { Db } from '../../platform/database.client.ts'
 import { AppError } from '../../platform/errors.catalogue.ts'
 import { returnStock } from './holds.repository.ts'
 import { sourcesOf } from './order.states.ts'
-import { type Executor, rowsOf } from './sales.sql.ts'
+import { type Executor, rowsOf, transaction } from './sales.sql.ts'
 import type { HoldState, OrderState } from './sales.tables.ts'
 
 export interface OrderRecord {
@@ -53,7 +53,7 @@ export class OrdersRepository {
    * neither, so a retry can never create a second order for the same key.
    */
   async begin(input: BeginOrder): Promise<Begun> {
-    return this.db.transaction(async (tx): Promise<Begun> => {
+    return transaction(this.db, async (tx): Promise<Begun> => {
       if (input.idempotency) {
         const replay = await claimKey(tx, input.userId, input.idempotency)
         if (replay) return { kind: 'replay', response: replay }
@@ -101,7 +101,7 @@ export class OrdersRepository {
     amountCents: number,
     webhookId: string | null,
   ): Promise<{ outcome: SuccessOutcome; order: OrderRecord | undefined }> {
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       if (webhookId && !(await firstReceipt(tx, webhookId))) return { outcome: 'duplicate', order: undefined }
       const [paid] = await rowsOf<OrderRecord>(
         tx,
@@ -146,7 +146,7 @@ export class OrdersRepository {
     reason: string,
     webhookId: string | null,
   ): Promise<{ outcome: 'failed' | 'ignored' | 'duplicate'; order: OrderRecord | undefined }> {
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       if (webhookId && !(await firstReceipt(tx, webhookId))) return { outcome: 'duplicate', order: undefined }
       const [failed] = await rowsOf<OrderRecord>(
         tx,

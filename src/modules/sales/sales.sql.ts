@@ -18,3 +18,8 @@ export function uuidArray(ids: readonly string[]): SQL {
     sql`, `,
   )}]::uuid[]`
 }
+
+/** A transaction whose "cannot reach PostgreSQL" failures, BEGIN included, become a 503. */
+export function transaction<T>(db: Db, work: (tx: Executor) => Promise<T>): Promise<T> {
+  return guard(db.transaction((tx) => work(tx)))
+}
