@@ -82,7 +82,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   await app.register(accountsPlugin)
   await app.register(eventsPlugin)
   await app.register(salesPlugin, { config, secret })
-  await app.register(outboxPlugin, { role: config.role })
+  await app.register(outboxPlugin, { role: config.role, natsUrl: config.natsUrl })
 
   // Routes.
   if (servesApi(config.role)) {

@@ -28,6 +28,7 @@ const EnvSchema = Type.Object({
   HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 600_000, default: 1000 }),
   IDEMPOTENCY_KEY_TTL_SECONDS: Type.Integer({ minimum: 60, default: 24 * 3600 }),
   PAYMENT_LATE_SUCCESS_DELAY_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 2000 }),
+  NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
   LAB_DISABLE_GUARDS: Type.Optional(
     Type.String({ pattern: '^(inventory|idempotency)(,(inventory|idempotency))*$' }),
   ),
@@ -63,6 +64,8 @@ export interface Config {
   bodyLimitBytes: number
   labMode: boolean
   sales: SalesConfig
+  /** Absent: the outbox relay delivers order events in process only. */
+  natsUrl: string | null
 }
 
 export const labGuards = ['inventory', 'idempotency'] as const
@@ -136,6 +139,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     labMode: env.LAB_MODE === 'true',
+    natsUrl: env.NATS_URL ?? null,
     sales: {
       holdTtlSeconds: env.HOLD_TTL_SECONDS,
       holdSweepIntervalMs: env.HOLD_SWEEP_INTERVAL_MS,

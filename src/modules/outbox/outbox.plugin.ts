@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Role } from '../../config.ts'
-import { InProcessPublisher, OutboxRelay } from './outbox.relay.ts'
+import { NatsPublisher } from './nats.publisher.ts'
+import { InProcessPublisher, type OutboxPublisher, OutboxRelay } from './outbox.relay.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,15 +10,26 @@ declare module 'fastify' {
 }
 
 /** The outbox relay; it runs in the worker role (and `all`). */
-export const outboxPlugin = fp<{ role: Role; intervalMs?: number }>(
-  async (app, { role, intervalMs = 200 }) => {
-    // NATS JetStream publishing is not built yet: messages are delivered in process.
+export const outboxPlugin = fp<{ role: Role; natsUrl: string | null; intervalMs?: number }>(
+  async (app, { role, natsUrl, intervalMs = 200 }) => {
     const publisher = new InProcessPublisher()
-    const relay = new OutboxRelay(app.database.db, publisher, (error) =>
+    const relays = role === 'worker' || role === 'all'
+    // Only a relaying process talks to NATS; with no NATS_URL, messages stay in process.
+    const nats = relays && natsUrl ? await NatsPublisher.connect(natsUrl) : null
+    if (nats) app.addHook('onClose', () => nats.close())
+    const target: OutboxPublisher = nats
+      ? {
+          async publish(message) {
+            await nats.publish(message)
+            await publisher.publish(message)
+          },
+        }
+      : publisher
+    const relay = new OutboxRelay(app.database.db, target, (error) =>
       app.log.warn({ err: error }, 'outbox relay failed; will retry'),
     )
     app.decorate('outbox', { relay, publisher })
-    if (role === 'worker' || role === 'all') {
+    if (relays) {
       app.addHook('onReady', async () => relay.start(intervalMs))
       app.addHook('onClose', () => relay.stop())
     }
