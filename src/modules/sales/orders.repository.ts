@@ -103,24 +103,27 @@ export class OrdersRepository {
   ): Promise<{ outcome: SuccessOutcome; order: OrderRecord | undefined }> {
     return transaction(this.db, async (tx) => {
       if (webhookId && !(await firstReceipt(tx, webhookId))) return { outcome: 'duplicate', order: undefined }
+      // One statement for the whole "paid" step: the order, its capture record, the hold and seats
+      // becoming sold, and the outbox event; it saves four round trips on the checkout path.
       const [paid] = await rowsOf<OrderRecord>(
         tx,
-        sql`UPDATE orders o SET status = 'paid', payment_ref = ${reference}, updated_at = now()
-          FROM holds h
-          WHERE o.id = ${orderId} AND o.status = ANY(${statusArray(sourcesOf('paid'))})
-            AND h.id = o.hold_id AND h.state = 'ordered' AND h.expires_at > now()
-          RETURNING ${prefixed('o')}, h.admission_id AS "admissionId"`,
+        sql`WITH paid AS (
+            UPDATE orders o SET status = 'paid', payment_ref = ${reference}, updated_at = now()
+            FROM holds h
+            WHERE o.id = ${orderId} AND o.status = ANY(${statusArray(sourcesOf('paid'))})
+              AND h.id = o.hold_id AND h.state = 'ordered' AND h.expires_at > now()
+            RETURNING ${prefixed('o')}, h.admission_id AS "admissionId"),
+          captured AS (
+            INSERT INTO payments (order_id, kind, provider_ref, amount_cents)
+            SELECT id, 'capture', ${reference}, ${amountCents} FROM paid RETURNING 1),
+          sold_hold AS (UPDATE holds SET state = 'sold' WHERE id IN (SELECT "holdId" FROM paid) RETURNING 1),
+          sold_seats AS (UPDATE seats SET state = 'sold' WHERE hold_id IN (SELECT "holdId" FROM paid) RETURNING 1),
+          event AS (
+            INSERT INTO outbox (topic, payload)
+            SELECT 'order.paid', to_jsonb(paid) - 'admissionId' FROM paid RETURNING 1)
+          SELECT * FROM paid`,
       )
-      if (paid) {
-        await rowsOf(
-          tx,
-          sql`INSERT INTO payments (order_id, kind, provider_ref, amount_cents) VALUES (${orderId}, 'capture', ${reference}, ${amountCents})`,
-        )
-        await rowsOf(tx, sql`UPDATE holds SET state = 'sold' WHERE id = ${paid.holdId}`)
-        await rowsOf(tx, sql`UPDATE seats SET state = 'sold' WHERE hold_id = ${paid.holdId}`)
-        await enqueue(tx, 'order.paid', paid)
-        return { outcome: 'paid', order: paid }
-      }
+      if (paid) return { outcome: 'paid', order: paid }
       // Not payable: expire it now if its hold ran out before the sweeper came by.
       await expireOrderHold(tx, orderId)
       const [refunded] = await rowsOf<OrderRecord>(
