@@ -30,15 +30,24 @@ test('with NATS_URL, order events reach JetStream once each', async (t) => {
   const connection = await connect({ servers: natsUrl })
   t.after(() => connection.close())
   const manager = await connection.jetstreamManager()
-  const seen: string[] = []
-  // Bounded scan of the stream's newest messages for this order.
-  const info = await manager.streams.info(outboxStream)
-  const from = Math.max(info.state.first_seq, info.state.last_seq - 50)
-  for (let seq = from; seq <= info.state.last_seq; seq++) {
-    const message = await manager.streams.getMessage(outboxStream, { seq }).catch(() => null)
-    if (!message) continue
-    const body = JSON.parse(new TextDecoder().decode(message.data))
-    if (body.payload?.id === orderId) seen.push(message.subject)
+  const scan = async () => {
+    const seen: string[] = []
+    const info = await manager.streams.info(outboxStream)
+    const from = Math.max(info.state.first_seq, info.state.last_seq - 50)
+    for (let seq = from; seq <= info.state.last_seq; seq++) {
+      const message = await manager.streams.getMessage(outboxStream, { seq }).catch(() => null)
+      if (!message) continue
+      const body = JSON.parse(new TextDecoder().decode(message.data))
+      if (body.payload?.id === orderId) seen.push(message.subject)
+    }
+    return seen
+  }
+  // The relay also runs on its own timer; wait (bounded) for it to finish publishing.
+  let seen = await scan()
+  for (let i = 0; i < 50 && seen.length < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await app.outbox.relay.relayOnce()
+    seen = await scan()
   }
   assert.deepEqual(seen.sort(), ['breakwater.order.created', 'breakwater.order.paid'])
 })

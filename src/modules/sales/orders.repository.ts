@@ -58,16 +58,26 @@ export class OrdersRepository {
         const replay = await claimKey(tx, input.userId, input.idempotency)
         if (replay) return { kind: 'replay', response: replay }
       }
-      const hold = await consumeHold(tx, input.holdId, input.userId, input.idempotency === null)
+      const reuse = input.idempotency === null
+      // Consume the hold, create the order and its outbox event in one statement; when the hold
+      // could not be consumed nothing happened, and consumeHoldFailure says why.
       const [order] = await rowsOf<OrderRecord>(
         tx,
-        sql`INSERT INTO orders (user_id, event_id, hold_id, quantity, amount_cents, currency, payment_token)
-          VALUES (${input.userId}, ${hold.eventId}, ${hold.id}, ${hold.quantity},
-            ${hold.quantity * hold.unitPriceCents}, ${hold.currency}, ${input.paymentToken})
-          RETURNING ${orderColumns}`,
+        sql`WITH hold AS (
+            UPDATE holds SET state = 'ordered'
+            WHERE id = ${input.holdId} AND user_id = ${input.userId} AND expires_at > now()
+              AND state ${reuse ? sql`IN ('active', 'ordered')` : sql`= 'active'`}
+            RETURNING id, event_id, quantity, unit_price_cents, currency),
+          created AS (
+            INSERT INTO orders (user_id, event_id, hold_id, quantity, amount_cents, currency, payment_token)
+            SELECT ${input.userId}, event_id, id, quantity, quantity * unit_price_cents, currency, ${input.paymentToken}
+            FROM hold
+            RETURNING ${orderColumns}),
+          event AS (
+            INSERT INTO outbox (topic, payload) SELECT 'order.created', to_jsonb(created) FROM created RETURNING 1)
+          SELECT * FROM created`,
       )
-      if (!order) throw new Error('insert returned no row')
-      await enqueue(tx, 'order.created', order)
+      if (!order) return consumeHoldFailure(tx, input.holdId, input.userId)
       return { kind: 'created', order }
     })
   }
@@ -224,33 +234,8 @@ async function claimKey(
   return { status: existing.responseStatus, body: existing.responseBody }
 }
 
-interface HoldForOrder {
-  id: string
-  eventId: string
-  userId: string
-  quantity: number
-  unitPriceCents: number
-  currency: string
-  state: HoldState
-  expiresAt: Date
-}
-
-/** Moves the user's live hold to `ordered`; `reuse` is the lab's switch that lets a hold be ordered twice. */
-async function consumeHold(
-  tx: Executor,
-  holdId: string,
-  userId: string,
-  reuse: boolean,
-): Promise<HoldForOrder> {
-  const [hold] = await rowsOf<HoldForOrder>(
-    tx,
-    sql`UPDATE holds SET state = 'ordered'
-      WHERE id = ${holdId} AND user_id = ${userId} AND expires_at > now()
-        AND state ${reuse ? sql`IN ('active', 'ordered')` : sql`= 'active'`}
-      RETURNING id, event_id AS "eventId", user_id AS "userId", quantity, unit_price_cents AS "unitPriceCents",
-        currency, state, expires_at AS "expiresAt"`,
-  )
-  if (hold) return hold
+/** Why a hold could not be ordered; always throws. */
+async function consumeHoldFailure(tx: Executor, holdId: string, userId: string): Promise<never> {
   const [existing] = await rowsOf<{ userId: string; state: HoldState }>(
     tx,
     sql`SELECT user_id AS "userId", state FROM holds WHERE id = ${holdId}`,
