@@ -89,7 +89,7 @@ CREATE TABLE "outbox" (
 );
 --> statement-breakpoint
 CREATE INDEX "holds_expiry_idx" ON "holds" USING btree ("expires_at") WHERE "holds"."state" IN ('active', 'ordered');--> statement-breakpoint
-CREATE INDEX "holds_event_idx" ON "holds" USING btree ("event_id","state");--> statement-breakpoint
+CREATE INDEX "holds_event_expiry_idx" ON "holds" USING btree ("event_id","expires_at") WHERE "holds"."state" IN ('active', 'ordered');--> statement-breakpoint
 CREATE INDEX "orders_user_idx" ON "orders" USING btree ("user_id","created_at");--> statement-breakpoint
 CREATE INDEX "orders_hold_idx" ON "orders" USING btree ("hold_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "payments_order_kind_key" ON "payments" USING btree ("order_id","kind");--> statement-breakpoint

@@ -193,6 +193,16 @@ export class HoldsRepository {
     })
   }
 
+  /** Whether any hold of this event is past its time: one cheap read before a sweep. */
+  async hasDue(eventId: string): Promise<boolean> {
+    const rows = await rowsOf(
+      this.db,
+      sql`SELECT 1 FROM holds WHERE event_id = ${eventId} AND state IN ('active', 'ordered')
+        AND expires_at <= now() LIMIT 1`,
+    )
+    return rows.length > 0
+  }
+
   /**
    * Expires up to `limit` holds past their time (optionally of one event) and returns their stock;
    * orders still waiting for payment on them expire too. Replicas share the work: SKIP LOCKED.

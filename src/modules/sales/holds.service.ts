@@ -5,10 +5,19 @@ import { AppError } from '../../platform/errors.catalogue.ts'
 import type { EventsService } from '../events/events.service.ts'
 import type { HoldRecord, HoldsRepository, SeatRecord } from './holds.repository.ts'
 import type { SalesMetrics } from './sales.metrics.ts'
+
+type EventView = Awaited<ReturnType<EventsService['get']>>
+
 import type { CreateHoldInput, HoldView } from './sales.schemas.ts'
 
 /** Reserving stock for a user for a limited time: never more than there is, never over the limit. */
 export class HoldsService {
+  /**
+   * Events read in the last second. A rush reads the same event for every hold; the cached copy
+   * only ever answers "no" early (sold out, not open); "yes" is decided by the guarded update.
+   */
+  private readonly eventCache = new Map<string, { at: number; event: EventView }>()
+
   constructor(
     private readonly repository: HoldsRepository,
     private readonly events: Pick<EventsService, 'get'>,
@@ -31,7 +40,7 @@ export class HoldsService {
     input: CreateHoldInput,
     admissionToken: string | undefined,
   ): Promise<HoldView> {
-    const event = await this.events.get(eventId)
+    const event = await this.cachedEvent(eventId)
     let admissionId: string | null = null
     if (event.queue.enabled) {
       if (!admissionToken || !this.admissionTokens) throw new AppError('BW_ADMISSION_REQUIRED')
@@ -78,7 +87,10 @@ export class HoldsService {
         throw error
       }
       // Lazy expiry: stock may only look sold out because the sweeper has not run yet.
-      const { holds } = await this.repository.expireDue(1000, eventId)
+      const { holds } = (await this.repository.hasDue(eventId))
+        ? await this.repository.expireDue(1000, eventId)
+        : { holds: 0 }
+      this.eventCache.delete(eventId)
       if (holds === 0) {
         this.metrics.holds.inc({ outcome: 'sold_out' })
         throw error
@@ -88,6 +100,17 @@ export class HoldsService {
       this.metrics.holds.inc({ outcome: 'created' })
       return toView(hold)
     }
+  }
+
+  private async cachedEvent(eventId: string): Promise<EventView> {
+    const now = this.now()
+    const cached = this.eventCache.get(eventId)
+    if (cached && now - cached.at < 1000) return cached.event
+    const event = await this.events.get(eventId)
+    // Bounded: start afresh rather than grow without limit.
+    if (this.eventCache.size >= 1000) this.eventCache.clear()
+    this.eventCache.set(eventId, { at: now, event })
+    return event
   }
 
   async release(holdId: string, userId: string): Promise<void> {

@@ -62,7 +62,10 @@ export const holds = pgTable(
   },
   (table) => [
     index('holds_expiry_idx').on(table.expiresAt).where(sql`${table.state} IN ('active', 'ordered')`),
-    index('holds_event_idx').on(table.eventId, table.state),
+    // Lazy expiry asks "is anything of this event past its time?" on every sold-out answer.
+    index('holds_event_expiry_idx')
+      .on(table.eventId, table.expiresAt)
+      .where(sql`${table.state} IN ('active', 'ordered')`),
     check('holds_quantity_check', sql`${table.quantity} > 0`),
     check('holds_state_check', sql`${table.state} IN ('active', 'ordered', 'sold', 'released', 'expired')`),
   ],
