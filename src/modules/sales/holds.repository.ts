@@ -85,6 +85,7 @@ export class HoldsRepository {
    * read-then-write version, kept to show that the tests catch overselling.
    */
   async createHold(hold: NewHold, guarded: boolean): Promise<HoldRecord> {
+    if (guarded && !hold.seatIds) return this.createGeneralHold(hold)
     return transaction(this.db, async (tx) => {
       // The per-user limit: one conditional upsert, so concurrent requests cannot both pass.
       const allotted = await rowsOf(
@@ -113,6 +114,44 @@ export class HoldsRepository {
       // from this statement to the commit.
       await this.takeStock(tx, hold.eventId, hold.quantity, guarded)
       if (!row) throw new Error('insert returned no row')
+      return normalise(row)
+    })
+  }
+
+  /**
+   * General admission in one statement: the per-user allotment, the conditional stock update and
+   * the hold row, each step running only if the one before succeeded. A sold-out answer after
+   * the allotment was taken throws, and the transaction gives the allotment back.
+   */
+  private createGeneralHold(hold: NewHold): Promise<HoldRecord> {
+    return transaction(this.db, async (tx) => {
+      const [result] = await rowsOf<HoldRecord & { allotted: number }>(
+        tx,
+        sql`WITH allot AS (
+            INSERT INTO allotments (event_id, user_id, taken) VALUES (${hold.eventId}, ${hold.userId}, ${hold.quantity})
+            ON CONFLICT (event_id, user_id) DO UPDATE SET taken = allotments.taken + EXCLUDED.taken
+            WHERE allotments.taken + EXCLUDED.taken <= ${hold.perUserLimit}
+            RETURNING taken),
+          stock AS (
+            UPDATE events SET sold = sold + ${hold.quantity}::int
+            WHERE id = ${hold.eventId} AND sold + ${hold.quantity}::int <= capacity AND EXISTS (SELECT 1 FROM allot)
+            RETURNING sold),
+          hold AS (
+            INSERT INTO holds (id, event_id, user_id, quantity, unit_price_cents, currency, admission_id, expires_at)
+            SELECT ${hold.id}::uuid, ${hold.eventId}::uuid, ${hold.userId}::uuid, ${hold.quantity}::int,
+              ${hold.unitPriceCents}::int, ${hold.currency}::text, ${hold.admissionId}::text,
+              now() + ${hold.ttlSeconds}::int * interval '1 second'
+            WHERE EXISTS (SELECT 1 FROM stock)
+            RETURNING ${holdColumns})
+          SELECT a.allotted, hold.* FROM (SELECT count(*)::int AS allotted FROM allot) a LEFT JOIN hold ON true`,
+      )
+      if (!result?.allotted)
+        throw new AppError(
+          'BW_LIMIT_EXCEEDED',
+          `At most ${hold.perUserLimit} tickets per person for this event`,
+        )
+      if (!result.id) throw new AppError('BW_SOLD_OUT')
+      const { allotted: _, ...row } = result
       return normalise(row)
     })
   }

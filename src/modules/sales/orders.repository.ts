@@ -111,28 +111,14 @@ export class OrdersRepository {
     amountCents: number,
     webhookId: string | null,
   ): Promise<{ outcome: SuccessOutcome; order: OrderRecord | undefined }> {
+    if (!webhookId) {
+      // The common case needs no transaction: the pay statement is atomic on its own.
+      const [paid] = await rowsOf<OrderRecord>(this.db, payStatement(orderId, reference, amountCents))
+      if (paid) return { outcome: 'paid', order: paid }
+    }
     return transaction(this.db, async (tx) => {
       if (webhookId && !(await firstReceipt(tx, webhookId))) return { outcome: 'duplicate', order: undefined }
-      // One statement for the whole "paid" step: the order, its capture record, the hold and seats
-      // becoming sold, and the outbox event; it saves four round trips on the checkout path.
-      const [paid] = await rowsOf<OrderRecord>(
-        tx,
-        sql`WITH paid AS (
-            UPDATE orders o SET status = 'paid', payment_ref = ${reference}, updated_at = now()
-            FROM holds h
-            WHERE o.id = ${orderId} AND o.status = ANY(${statusArray(sourcesOf('paid'))})
-              AND h.id = o.hold_id AND h.state = 'ordered' AND h.expires_at > now()
-            RETURNING ${prefixed('o')}, h.admission_id AS "admissionId"),
-          captured AS (
-            INSERT INTO payments (order_id, kind, provider_ref, amount_cents)
-            SELECT id, 'capture', ${reference}, ${amountCents} FROM paid RETURNING 1),
-          sold_hold AS (UPDATE holds SET state = 'sold' WHERE id IN (SELECT "holdId" FROM paid) RETURNING 1),
-          sold_seats AS (UPDATE seats SET state = 'sold' WHERE hold_id IN (SELECT "holdId" FROM paid) RETURNING 1),
-          event AS (
-            INSERT INTO outbox (topic, payload)
-            SELECT 'order.paid', to_jsonb(paid) - 'admissionId' FROM paid RETURNING 1)
-          SELECT * FROM paid`,
-      )
+      const [paid] = await rowsOf<OrderRecord>(tx, payStatement(orderId, reference, amountCents))
       if (paid) return { outcome: 'paid', order: paid }
       // Not payable: expire it now if its hold ran out before the sweeper came by.
       await expireOrderHold(tx, orderId)
@@ -263,6 +249,28 @@ async function expireOrderHold(tx: Executor, orderId: string): Promise<void> {
     tx,
     expired.map((row) => row.id),
   )
+}
+
+/**
+ * The whole "paid" step in one statement: the order (only while its hold is live), its capture
+ * record, the hold and seats becoming sold, and the outbox event.
+ */
+function payStatement(orderId: string, reference: string, amountCents: number) {
+  return sql`WITH paid AS (
+        UPDATE orders o SET status = 'paid', payment_ref = ${reference}, updated_at = now()
+        FROM holds h
+        WHERE o.id = ${orderId} AND o.status = ANY(${statusArray(sourcesOf('paid'))})
+          AND h.id = o.hold_id AND h.state = 'ordered' AND h.expires_at > now()
+        RETURNING ${prefixed('o')}, h.admission_id AS "admissionId"),
+      captured AS (
+        INSERT INTO payments (order_id, kind, provider_ref, amount_cents)
+        SELECT id, 'capture', ${reference}::text, ${amountCents}::int FROM paid RETURNING 1),
+      sold_hold AS (UPDATE holds SET state = 'sold' WHERE id IN (SELECT "holdId" FROM paid) RETURNING 1),
+      sold_seats AS (UPDATE seats SET state = 'sold' WHERE hold_id IN (SELECT "holdId" FROM paid) RETURNING 1),
+      event AS (
+        INSERT INTO outbox (topic, payload)
+        SELECT 'order.paid', to_jsonb(paid) - 'admissionId' FROM paid RETURNING 1)
+      SELECT * FROM paid`
 }
 
 async function firstReceipt(tx: Executor, webhookId: string): Promise<boolean> {
