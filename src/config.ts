@@ -74,7 +74,7 @@ export type LabGuard = (typeof labGuards)[number]
 export interface SalesConfig {
   holdTtlSeconds: number
   holdSweepIntervalMs: number
-  /** Published in the `Idempotency-Key` responses' expiry; keys older than this may be reused. */
+  /** How long a key is remembered (published in the API docs); an older key may be used afresh. */
   idempotencyKeyTtlSeconds: number
   /** How long the payment simulator waits before a `tok_late_success` webhook. */
   paymentLateSuccessDelayMs: number

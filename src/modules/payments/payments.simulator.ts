@@ -65,11 +65,17 @@ export class PaymentSimulator implements PaymentProvider {
   }
 
   async capture(reference: string, amountCents: number): Promise<void> {
-    this.ledger.push({ kind: 'capture', reference, amountCents })
+    this.record({ kind: 'capture', reference, amountCents })
   }
 
   async refund(reference: string, amountCents: number): Promise<void> {
-    this.ledger.push({ kind: 'refund', reference, amountCents })
+    this.record({ kind: 'refund', reference, amountCents })
+  }
+
+  private record(entry: PaymentSimulator['ledger'][number]): void {
+    // Bounded, so a long-running server does not grow without limit.
+    if (this.ledger.length >= 100_000) this.ledger.shift()
+    this.ledger.push(entry)
   }
 
   verifyWebhook(rawBody: string, signature: string | undefined): PaymentWebhook {
