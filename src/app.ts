@@ -8,6 +8,11 @@ import { accountsPlugin } from './modules/accounts/accounts.plugin.ts'
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts'
 import { eventsPlugin } from './modules/events/events.plugin.ts'
 import { eventsRoutes } from './modules/events/events.routes.ts'
+import { outboxPlugin } from './modules/outbox/outbox.plugin.ts'
+import { paymentsRoutes } from './modules/payments/payments.routes.ts'
+import { holdsRoutes } from './modules/sales/holds.routes.ts'
+import { ordersRoutes } from './modules/sales/orders.routes.ts'
+import { salesPlugin } from './modules/sales/sales.plugin.ts'
 import { authPlugin } from './platform/auth.plugin.ts'
 import { databasePlugin } from './platform/database.plugin.ts'
 import { errorsPlugin } from './platform/errors.plugin.ts'
@@ -67,19 +72,25 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   await app.register(databasePlugin, { config })
   await app.register(redisPlugin, { config })
   await app.register(healthPlugin)
+  const secret = loadOrCreateSecret(config.tokenSecret, config.dataDir)
   await app.register(authPlugin, {
-    secret: loadOrCreateSecret(config.tokenSecret, config.dataDir),
+    secret,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
   })
 
   // Domain services.
   await app.register(accountsPlugin)
   await app.register(eventsPlugin)
+  await app.register(salesPlugin, { config, secret })
+  await app.register(outboxPlugin, { role: config.role, natsUrl: config.natsUrl })
 
   // Routes.
   if (servesApi(config.role)) {
     await app.register(accountsRoutes)
     await app.register(eventsRoutes)
+    await app.register(holdsRoutes)
+    await app.register(ordersRoutes)
+    await app.register(paymentsRoutes)
   }
 
   if (config.admin) {

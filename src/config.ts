@@ -26,6 +26,14 @@ const EnvSchema = Type.Object({
   LAB_MODE: Type.Enum(['true', 'false'], { default: 'false' }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   OTEL_SERVICE_NAME: Type.String({ minLength: 1, default: 'breakwater' }),
+  HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),
+  HOLD_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 600_000, default: 1000 }),
+  IDEMPOTENCY_KEY_TTL_SECONDS: Type.Integer({ minimum: 60, default: 24 * 3600 }),
+  PAYMENT_LATE_SUCCESS_DELAY_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 2000 }),
+  NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
+  LAB_DISABLE_GUARDS: Type.Optional(
+    Type.String({ pattern: '^(inventory|idempotency)(,(inventory|idempotency))*$' }),
+  ),
 })
 type Env = Static<typeof EnvSchema>
 
@@ -60,6 +68,23 @@ export interface Config {
   /** OTLP/HTTP collector for traces; absent means tracing is off. */
   otlpEndpoint: string | null
   serviceName: string
+  sales: SalesConfig
+  /** Absent: the outbox relay delivers order events in process only. */
+  natsUrl: string | null
+}
+
+export const labGuards = ['inventory', 'idempotency'] as const
+export type LabGuard = (typeof labGuards)[number]
+
+export interface SalesConfig {
+  holdTtlSeconds: number
+  holdSweepIntervalMs: number
+  /** How long a key is remembered (published in the API docs); an older key may be used afresh. */
+  idempotencyKeyTtlSeconds: number
+  /** How long the payment simulator waits before a `tok_late_success` webhook. */
+  paymentLateSuccessDelayMs: number
+  /** Guards switched off to watch the failure happen; only ever non-empty with LAB_MODE=true. */
+  disabledGuards: ReadonlySet<LabGuard>
 }
 
 export class ConfigError extends Error {
@@ -99,6 +124,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (!problems.has(missing))
       problems.set(missing, `${missing}: required together with the other admin key`)
   }
+  if (env.LAB_DISABLE_GUARDS && env.LAB_MODE !== 'true' && !problems.has('LAB_DISABLE_GUARDS')) {
+    problems.set('LAB_DISABLE_GUARDS', 'LAB_DISABLE_GUARDS: only allowed with LAB_MODE=true')
+  }
   if (problems.size > 0) throw new ConfigError([...problems.values()])
 
   return {
@@ -118,6 +146,18 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     labMode: env.LAB_MODE === 'true',
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
     serviceName: env.OTEL_SERVICE_NAME,
+    natsUrl: env.NATS_URL ?? null,
+    sales: {
+      holdTtlSeconds: env.HOLD_TTL_SECONDS,
+      holdSweepIntervalMs: env.HOLD_SWEEP_INTERVAL_MS,
+      idempotencyKeyTtlSeconds: env.IDEMPOTENCY_KEY_TTL_SECONDS,
+      paymentLateSuccessDelayMs: env.PAYMENT_LATE_SUCCESS_DELAY_MS,
+      disabledGuards: new Set(
+        env.LAB_MODE === 'true' && env.LAB_DISABLE_GUARDS
+          ? (env.LAB_DISABLE_GUARDS.split(',') as LabGuard[])
+          : [],
+      ),
+    },
   }
 }
 

@@ -20,6 +20,7 @@ export const openapiPlugin = fp<{ version: string }>(
         tags: [
           { name: 'accounts', description: 'Guests, accounts and sign-in' },
           { name: 'events', description: 'Events on sale' },
+          { name: 'sales', description: 'Seats, holds, orders and payments' },
           { name: 'operations', description: 'Health and readiness' },
         ],
       },

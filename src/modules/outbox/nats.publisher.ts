@@ -1,0 +1,42 @@
+import { connect, type JetStreamClient, type NatsConnection } from 'nats'
+import type { OutboxMessage, OutboxPublisher } from './outbox.relay.ts'
+
+export const outboxStream = 'BREAKWATER_OUTBOX'
+export const subjectOf = (topic: string) => `breakwater.${topic}`
+
+/**
+ * Publishes outbox messages to NATS JetStream. The outbox row id is the message id, so a row the
+ * relay ships twice (it delivers at least once) is stored once within the stream's dedup window.
+ */
+export class NatsPublisher implements OutboxPublisher {
+  private constructor(
+    private readonly connection: NatsConnection,
+    private readonly jetstream: JetStreamClient,
+  ) {}
+
+  static async connect(url: string): Promise<NatsPublisher> {
+    const connection = await connect({ servers: url, name: 'breakwater-outbox', timeout: 2000 })
+    const manager = await connection.jetstreamManager()
+    try {
+      await manager.streams.info(outboxStream)
+    } catch {
+      await manager.streams.add({ name: outboxStream, subjects: ['breakwater.>'] })
+    }
+    return new NatsPublisher(connection, connection.jetstream())
+  }
+
+  async publish(message: OutboxMessage): Promise<void> {
+    await this.jetstream.publish(
+      subjectOf(message.topic),
+      new TextEncoder().encode(JSON.stringify(message)),
+      {
+        msgID: `outbox-${message.id}`,
+        timeout: 2000,
+      },
+    )
+  }
+
+  async close(): Promise<void> {
+    await this.connection.drain()
+  }
+}

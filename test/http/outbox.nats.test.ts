@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { connect } from 'nats'
+import { outboxStream } from '../../src/modules/outbox/nats.publisher.ts'
+import { bearer, build } from '../support/app.builder.ts'
+import { createEvent } from '../support/sales.fixtures.ts'
+
+test('with NATS_URL, order events reach JetStream once each', async (t) => {
+  const natsUrl = process.env.TEST_NATS_URL
+  if (!natsUrl) return t.skip('TEST_NATS_URL is not set (e.g. nats://127.0.0.1:4222)')
+  const app = await build(t, { NATS_URL: natsUrl })
+  const admin = await bearer(app, 'admin')
+  const guest = await bearer(app, 'guest')
+  const eventId = await createEvent(app, admin)
+  const hold = await app.inject({
+    method: 'POST',
+    url: `/api/v1/events/${eventId}/holds`,
+    headers: guest,
+    payload: { quantity: 1 },
+  })
+  const order = await app.inject({
+    method: 'POST',
+    url: '/api/v1/orders',
+    headers: { ...guest, 'idempotency-key': 'nats' },
+    payload: { holdId: hold.json().holdId, paymentToken: 'tok_approved' },
+  })
+  const orderId = order.json().id
+  await app.outbox.relay.relayOnce()
+
+  const connection = await connect({ servers: natsUrl })
+  t.after(() => connection.close())
+  const manager = await connection.jetstreamManager()
+  const scan = async () => {
+    const seen: string[] = []
+    const info = await manager.streams.info(outboxStream)
+    const from = Math.max(info.state.first_seq, info.state.last_seq - 50)
+    for (let seq = from; seq <= info.state.last_seq; seq++) {
+      const message = await manager.streams.getMessage(outboxStream, { seq }).catch(() => null)
+      if (!message) continue
+      const body = JSON.parse(new TextDecoder().decode(message.data))
+      if (body.payload?.id === orderId) seen.push(message.subject)
+    }
+    return seen
+  }
+  // The relay also runs on its own timer; wait (bounded) for it to finish publishing.
+  let seen = await scan()
+  for (let i = 0; i < 50 && seen.length < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await app.outbox.relay.relayOnce()
+    seen = await scan()
+  }
+  assert.deepEqual(seen.sort(), ['breakwater.order.created', 'breakwater.order.paid'])
+})

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { test } from 'node:test'
+import pg from 'pg'
+import { openDatabase } from '../../src/platform/database.client.ts'
+import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
+import { freePort } from '../support/redis.server.ts'
+
+/** The few response members this test reads. */
+interface Body {
+  accessToken: string
+  id: string
+  holdId: string
+  status: string
+  remaining: number
+}
+
+const admin = { email: 'admin@breakwater.test', password: 'admin-password-1' }
+
+/** Starts the real server as a child process and waits (bounded) until it answers. */
+async function startServer(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`http://127.0.0.1:${env.PORT}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (ok) return child
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  child.kill('SIGKILL')
+  throw new Error('server did not become ready in 20 s')
+}
+
+test('SIGKILL mid-load: every acknowledged order survives the restart and stock adds up', async (t) => {
+  if (!process.env.TEST_DATABASE_URL) return t.skip('TEST_DATABASE_URL is not set')
+  const url = await createTestDatabase(t)
+  const database = await openDatabase({ url })
+  await database.migrate()
+  await database.close()
+
+  const port = String(await freePort())
+  const env = {
+    DATABASE_URL: url,
+    TOKEN_SECRET: testTokenSecret,
+    PORT: port,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+  }
+  const base = `http://127.0.0.1:${port}`
+  const call = async (
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+  ): Promise<{ status: number; json(): Promise<Body> }> =>
+    (await fetch(`${base}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
+      body: init.body ? JSON.stringify(init.body) : undefined,
+      signal: AbortSignal.timeout(5000),
+    })) as { status: number; json(): Promise<Body> }
+
+  let server = await startServer(env)
+  t.after(() => server.kill('SIGKILL'))
+  const login = await (await call('/api/v1/auth/login', { method: 'POST', body: admin })).json()
+  const created = await call('/api/v1/events', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${login.accessToken}` },
+    body: {
+      name: 'Crash night',
+      salesOpenAt: new Date(Date.now() - 60_000).toISOString(),
+      capacity: 2000,
+      priceCents: 100,
+      currency: 'USD',
+      queue: { enabled: false },
+    },
+  })
+  const eventId = (await created.json()).id as string
+
+  const acknowledged: { orderId: string; authorization: string }[] = []
+  let stop = false
+  const buyer = async () => {
+    for (let i = 0; i < 1000 && !stop; i++) {
+      try {
+        const guest = await (await call('/api/v1/auth/guest', { method: 'POST' })).json()
+        const authorization = `Bearer ${guest.accessToken}`
+        const hold = await call(`/api/v1/events/${eventId}/holds`, {
+          method: 'POST',
+          headers: { authorization },
+          body: { quantity: 1 },
+        })
+        if (hold.status !== 201) continue
+        const order = await call('/api/v1/orders', {
+          method: 'POST',
+          headers: { authorization, 'idempotency-key': `k-${i}` },
+          body: { holdId: (await hold.json()).holdId, paymentToken: 'tok_approved' },
+        })
+        if (order.status === 201) {
+          const body = await order.json()
+          if (body.status === 'paid') acknowledged.push({ orderId: body.id, authorization })
+        }
+      } catch {
+        // The server died under us: whatever was not acknowledged may or may not exist.
+      }
+    }
+  }
+  const load = Promise.all(Array.from({ length: 10 }, buyer))
+  await new Promise((resolve) => setTimeout(resolve, 2500))
+  server.kill('SIGKILL')
+  await new Promise((resolve) => server.once('exit', resolve))
+  stop = true
+  await load
+  assert.ok(acknowledged.length > 0, 'no order was acknowledged before the kill')
+
+  server = await startServer(env)
+  for (const { orderId, authorization } of acknowledged) {
+    const response = await call(`/api/v1/orders/${orderId}`, { headers: { authorization } })
+    assert.equal(response.status, 200, `acknowledged order ${orderId} is missing`)
+    assert.equal((await response.json()).status, 'paid')
+  }
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query(
+      `SELECT e.capacity, e.sold, (SELECT coalesce(sum(quantity), 0)::int FROM holds h
+         WHERE h.event_id = e.id AND h.state IN ('active', 'ordered', 'sold')) AS taken,
+         (SELECT count(*)::int FROM orders o WHERE o.event_id = e.id AND o.status = 'paid') AS paid
+       FROM events e WHERE e.id = $1`,
+      [eventId],
+    )
+    const [row] = rows
+    assert.equal(row.sold, row.taken, 'the stock counter disagrees with the live holds')
+    const remaining = (await (await call(`/api/v1/events/${eventId}`)).json()).remaining
+    assert.equal(row.sold + remaining, row.capacity)
+    assert.ok(row.paid >= acknowledged.length)
+    t.diagnostic(`acknowledged ${acknowledged.length} orders before SIGKILL; ${row.paid} paid after restart`)
+  } finally {
+    await client.end()
+  }
+})
