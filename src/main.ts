@@ -1,9 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { buildApp, version } from './app.ts'
 import { type Config, ConfigError, loadConfig } from './config.ts'
 import { seedDemoEvents } from './modules/events/events.seed.ts'
+import { dashboards, grafanaJson } from './platform/dashboards.ts'
 import { openDatabase } from './platform/database.client.ts'
 import { pgliteDir } from './platform/database.plugin.ts'
 import { parseSloSpec, sloRules } from './platform/slo.rules.ts'
@@ -21,6 +23,7 @@ Commands:
   seed                create the demo events if they are missing
   openapi [--out F]   print the OpenAPI document, or write it to F
   slo [--out F]       print the Prometheus SLO rules generated from deploy/slo/slos.yaml
+  dashboards --out D  write the Grafana dashboards into directory D
 
 Options:
   -h, --help          show this help
@@ -60,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
       return openapi(values.out)
     case 'slo':
       return slo(values.out)
+    case 'dashboards':
+      return writeDashboards(values.out)
     default:
       throw new UsageError(`unknown command "${command}"`)
   }
@@ -124,6 +129,15 @@ async function slo(out: string | undefined): Promise<number> {
   const rules = sloRules(spec)
   if (out) writeFileSync(out, rules)
   else process.stdout.write(rules)
+  return 0
+}
+
+async function writeDashboards(out: string | undefined): Promise<number> {
+  if (!out) throw new UsageError('dashboards needs --out DIRECTORY')
+  for (const dashboard of dashboards) {
+    writeFileSync(path.join(out, `${dashboard.uid.replace(/^breakwater-/, '')}.json`), grafanaJson(dashboard))
+  }
+  console.log(`wrote ${dashboards.length} dashboards to ${out}`)
   return 0
 }
 

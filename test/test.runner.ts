@@ -48,6 +48,12 @@ const tiers: Tier[] = [
     missing: all(env('TEST_REDIS_URL'), binary('redis-server')),
   },
   {
+    name: 'nats',
+    description: 'the outbox relay on NATS JetStream',
+    dir: 'test/nats',
+    missing: env('TEST_NATS_URL'),
+  },
+  {
     name: 'prometheus',
     description: 'Prometheus rules under promtool, and a real Prometheus scraping the server',
     dir: 'test/prometheus',

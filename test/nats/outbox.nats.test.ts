@@ -6,8 +6,8 @@ import { bearer, build } from '../support/app.builder.ts'
 import { createEvent } from '../support/sales.fixtures.ts'
 
 test('with NATS_URL, order events reach JetStream once each', async (t) => {
-  const natsUrl = process.env.TEST_NATS_URL
-  if (!natsUrl) return t.skip('TEST_NATS_URL is not set (e.g. nats://127.0.0.1:4222)')
+  // The test runner runs this tier only when TEST_NATS_URL is set.
+  const natsUrl = process.env.TEST_NATS_URL ?? ''
   const app = await build(t, { NATS_URL: natsUrl })
   const admin = await bearer(app, 'admin')
   const guest = await bearer(app, 'guest')
