@@ -8,6 +8,8 @@ import { accountsPlugin } from './modules/accounts/accounts.plugin.ts'
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts'
 import { eventsPlugin } from './modules/events/events.plugin.ts'
 import { eventsRoutes } from './modules/events/events.routes.ts'
+import { waitingRoomPlugin } from './modules/waiting-room/queue.plugin.ts'
+import { queueRoutes } from './modules/waiting-room/queue.routes.ts'
 import { authPlugin } from './platform/auth.plugin.ts'
 import { databasePlugin } from './platform/database.plugin.ts'
 import { errorsPlugin } from './platform/errors.plugin.ts'
@@ -29,6 +31,7 @@ export interface BuildOptions {
 }
 
 const servesApi = (role: Role) => role === 'all' || role === 'api'
+const servesGateway = (role: Role) => role === 'all' || role === 'gateway'
 
 /**
  * Builds the Breakwater app: infrastructure plugins, then domain services, then routes, in that
@@ -67,20 +70,29 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   await app.register(databasePlugin, { config })
   await app.register(redisPlugin, { config })
   await app.register(healthPlugin)
+  const secret = loadOrCreateSecret(config.tokenSecret, config.dataDir)
   await app.register(authPlugin, {
-    secret: loadOrCreateSecret(config.tokenSecret, config.dataDir),
+    secret,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
   })
 
   // Domain services.
   await app.register(accountsPlugin)
   await app.register(eventsPlugin)
+  await app.register(waitingRoomPlugin, {
+    secret,
+    config: config.waitingRoom,
+    refresh: servesGateway(config.role),
+    // Every process but a pure API one may lead the ticker; the lease lets one lead at a time.
+    tick: config.role !== 'api',
+  })
 
   // Routes.
   if (servesApi(config.role)) {
     await app.register(accountsRoutes)
     await app.register(eventsRoutes)
   }
+  if (servesGateway(config.role)) await app.register(queueRoutes)
 
   if (config.admin) {
     const { email, password } = config.admin

@@ -24,6 +24,11 @@ const EnvSchema = Type.Object({
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 64 * 1024 }),
   LAB_MODE: Type.Enum(['true', 'false'], { default: 'false' }),
+  QUEUE_TICK_MS: Type.Integer({ minimum: 0, default: 200 }),
+  QUEUE_REFRESH_MS: Type.Integer({ minimum: 0, default: 250 }),
+  QUEUE_GRACE_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  QUEUE_TICKET_TTL_SECONDS: Type.Integer({ minimum: 60, default: 24 * 3600 }),
+  ADMISSION_TTL_SECONDS: Type.Integer({ minimum: 10, default: 600 }),
 })
 type Env = Static<typeof EnvSchema>
 
@@ -55,6 +60,14 @@ export interface Config {
   shutdownTimeoutMs: number
   bodyLimitBytes: number
   labMode: boolean
+  /** The waiting room's timing; tick and refresh 0 mean tests drive them. */
+  waitingRoom: {
+    tickMs: number
+    refreshMs: number
+    graceMs: number
+    ticketTtlSeconds: number
+    admissionTtlSeconds: number
+  }
 }
 
 export class ConfigError extends Error {
@@ -111,6 +124,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     labMode: env.LAB_MODE === 'true',
+    waitingRoom: {
+      tickMs: env.QUEUE_TICK_MS,
+      refreshMs: env.QUEUE_REFRESH_MS,
+      graceMs: env.QUEUE_GRACE_MS,
+      ticketTtlSeconds: env.QUEUE_TICKET_TTL_SECONDS,
+      admissionTtlSeconds: env.ADMISSION_TTL_SECONDS,
+    },
   }
 }
 

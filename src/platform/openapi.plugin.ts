@@ -20,6 +20,7 @@ export const openapiPlugin = fp<{ version: string }>(
         tags: [
           { name: 'accounts', description: 'Guests, accounts and sign-in' },
           { name: 'events', description: 'Events on sale' },
+          { name: 'waiting-room', description: 'Join the line, poll your place, enter the shop' },
           { name: 'operations', description: 'Health and readiness' },
         ],
       },

@@ -65,11 +65,16 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
     }
     // 10 a second for 2 seconds.
     assert.equal(seen.at(-1), 20)
-    for (let i = 1; i < seen.length; i++) assert.ok((seen[i] ?? 0) >= (seen[i - 1] ?? 0), 'serving never goes back')
+    for (let i = 1; i < seen.length; i++)
+      assert.ok((seen[i] ?? 0) >= (seen[i - 1] ?? 0), 'serving never goes back')
     await state.configure(eventId, { state: 'paused' }, defaults)
     now += 60_000
     assert.equal((await state.advance(eventId, now, tickOptions)).servingNumber, 20)
-    await state.touch(eventId, Array.from({ length: 100 }, (_, i) => i + 1), now)
+    await state.touch(
+      eventId,
+      Array.from({ length: 100 }, (_, i) => i + 1),
+      now,
+    )
     await state.configure(eventId, { state: 'open' }, defaults)
     now += 100
     const resumed = await state.advance(eventId, now, tickOptions)
@@ -82,7 +87,11 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
     for (let i = 0; i < 200; i++) await state.join(eventId, `u${i}`, defaults, now)
     await state.advance(eventId, now, tickOptions)
     // Everyone kept polling through the gap.
-    await state.touch(eventId, Array.from({ length: 200 }, (_, i) => i + 1), now + 60_000)
+    await state.touch(
+      eventId,
+      Array.from({ length: 200 }, (_, i) => i + 1),
+      now + 60_000,
+    )
     const result = await state.advance(eventId, now + 60_000, tickOptions)
     assert.equal(result.servingNumber, 50, 'elapsed time is capped at maxElapsedMs (5 s at 10/s)')
   })

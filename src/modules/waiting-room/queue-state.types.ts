@@ -44,7 +44,11 @@ export interface QueueState {
   frontier(eventId: string, now: number): Promise<Frontier | null>
   configure(eventId: string, changes: Partial<QueueSettings>, defaults: QueueSettings): Promise<void>
   /** The leader's tick: lets in `rate × elapsed` live numbers, never past `maxActive` admissions. */
-  advance(eventId: string, now: number, options: { maxSteps: number; maxElapsedMs: number }): Promise<AdvanceResult>
+  advance(
+    eventId: string,
+    now: number,
+    options: { maxSteps: number; maxElapsedMs: number },
+  ): Promise<AdvanceResult>
   /** Counts an admission until `expiresAt`; false when `maxActive` admissions are already out. */
   admit(eventId: string, admissionId: string, expiresAt: number, now: number): Promise<boolean>
   release(eventId: string, admissionId: string): Promise<void>
