@@ -58,7 +58,12 @@ export class TicketTokens {
     if (prefix !== version || !payload || !mac || rest.length > 0) return this.refuse('malformed')
     const given = Buffer.from(mac, 'base64url')
     // Compare in constant time, and only buffers of equal length (timingSafeEqual throws otherwise).
-    if (given.length !== macBytes || !timingSafeEqual(given, this.mac(`${version}.${payload}`)))
+    // Only the canonical encoding passes: base64url's spare bits would let one MAC be spelt two ways.
+    if (
+      given.length !== macBytes ||
+      given.toString('base64url') !== mac ||
+      !timingSafeEqual(given, this.mac(`${version}.${payload}`))
+    )
       return this.refuse('signature')
     // Only our own signed text gets this far, but check it as if it were not.
     const parts = Buffer.from(payload, 'base64url').toString('utf8').split('|')
