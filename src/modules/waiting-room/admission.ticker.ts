@@ -31,10 +31,9 @@ export class AdmissionTicker {
   }
 
   /** One tick: take or renew the lease, then advance every event. */
-  async tick(): Promise<void> {
+  async tick(now = this.clock()): Promise<void> {
     this.leading = await this.state.acquireLease(this.options.holder, this.options.leaseTtlMs)
     if (!this.leading) return
-    const now = this.clock()
     for (const eventId of await this.events()) {
       const result = await this.state.advance(eventId, now, this.options)
       if (result.admitted > 0) this.metrics?.admitted.inc({ event_id: eventId }, result.admitted)

@@ -24,7 +24,10 @@ test('a ticket round-trips and binds event and user', () => {
   assert.ok(token.length < 200, `compact: ${token.length} characters`)
   assert.deepEqual(tickets.verify(token, { eventId, userId }), ticket)
   assert.deepEqual(tickets.verify(token, { eventId }), ticket)
-  assert.throws(() => tickets.verify(token, { eventId: randomUUID() }), { code: 'BW_TICKET_FOREIGN', status: 403 })
+  assert.throws(() => tickets.verify(token, { eventId: randomUUID() }), {
+    code: 'BW_TICKET_FOREIGN',
+    status: 403,
+  })
   assert.throws(() => tickets.verify(token, { eventId, userId: randomUUID() }), {
     code: 'BW_TICKET_FOREIGN',
   })
@@ -44,7 +47,12 @@ test('an expired ticket, or one signed with another key, is refused', () => {
 test('10,000 mutated tickets are all refused', () => {
   const { tickets, refusals } = tokens()
   const token = tickets.sign({ eventId, number: 7, userId, issuedAt: 1_800_000_000 })
-  const other = tickets.sign({ eventId: randomUUID(), number: 1, userId: randomUUID(), issuedAt: 1_800_000_000 })
+  const other = tickets.sign({
+    eventId: randomUUID(),
+    number: 1,
+    userId: randomUUID(),
+    issuedAt: 1_800_000_000,
+  })
   let refused = 0
   for (let i = 0; i < 10_000; i++) {
     const mutated = mutate(token, other)
@@ -60,7 +68,8 @@ test('10,000 mutated tickets are all refused', () => {
   assert.equal(refused, 10_000)
   for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') {
     const variant = token.slice(0, -1) + char
-    if (variant !== token) assert.throws(() => tickets.verify(variant, { eventId }), { code: 'BW_TICKET_INVALID' })
+    if (variant !== token)
+      assert.throws(() => tickets.verify(variant, { eventId }), { code: 'BW_TICKET_INVALID' })
   }
   assert.equal(refusals.length, 10_000 + 63, 'every refusal is counted')
 })
