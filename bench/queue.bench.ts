@@ -90,6 +90,12 @@ async function serveApp(redis: string | undefined): Promise<Served> {
   return { port: (app.server.address() as { port: number }).port, eventId, ticket }
 }
 
+const children: ChildProcess[] = []
+// A failed run must not leave its servers behind.
+process.on('exit', () => {
+  for (const proc of children) if (proc.exitCode === null) proc.kill('SIGKILL')
+})
+
 /** Starts `--serve <kind>` in a child process and waits for its address. */
 async function child(
   kind: string,
@@ -97,8 +103,9 @@ async function child(
 ): Promise<{ served: Served; proc: ChildProcess }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', self, '--serve', kind], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env, BENCH_SECRET: secret },
+    env: { ...process.env, BENCH_APP_REDIS_URL: '', ...env, BENCH_SECRET: secret },
   })
+  children.push(proc)
   const served = await new Promise<Served>((resolve, reject) => {
     let output = ''
     const timer = setTimeout(() => reject(new Error(`${kind} did not start in 60 s`)), 60_000)
@@ -256,7 +263,7 @@ const serveIndex = process.argv.indexOf('--serve')
 if (serveIndex >= 0) {
   const kind = process.argv[serveIndex + 1]
   const served =
-    kind === 'bare' ? await serveBare() : await serveApp(process.env.BENCH_REDIS_URL || undefined)
+    kind === 'bare' ? await serveBare() : await serveApp(process.env.BENCH_APP_REDIS_URL || undefined)
   console.log(JSON.stringify(served))
 } else {
   await main()
