@@ -5,7 +5,7 @@
 export const queueKeys = {
   /** Hash: state, serving, last, rate, max, tick, credit. */
   meta: (eventId: string) => `{ev:${eventId}}:q:meta`,
-  /** Hash: user id → `number:issuedAt`; the only per-waiting-user structure besides liveness bits. */
+  /** Hash: user id (16 bytes for a UUID) → number and issuedAt as two little-endian u32; the only per-waiting-user structure besides liveness bits. */
   users: (eventId: string) => `{ev:${eventId}}:q:users`,
   /** Sorted set: admission id scored by its expiry in ms. */
   admissions: (eventId: string) => `{ev:${eventId}}:q:adm`,
