@@ -5,9 +5,12 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { type TestContext, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { parseRedisUrl } from '../../src/config.ts'
+import { connectRedis, createRedisClient } from '../../src/platform/redis.client.ts'
 import { bearer, build } from '../support/app.builder.ts'
 import { admitAll, createQueuedEvent, joinGuests } from '../support/queue.fixtures.ts'
 import { freePort, startRedisServer, testRedisUrl } from '../support/redis.server.ts'
+import { mutate } from '../support/token.mutations.ts'
 
 const env = { QUEUE_TICK_MS: '0', QUEUE_REFRESH_MS: '0', QUEUE_GRACE_MS: '3600000' }
 
@@ -83,6 +86,37 @@ test('redis down: join and enter answer 503 with Retry-After within a second, st
   })
   // This redis-server keeps nothing on disk, so the line restarts; that it answers is the point.
   assert.equal(back.statusCode, 201, back.body)
+})
+
+test('redis: forged and foreign tickets never reach Redis', async (t) => {
+  const redis = await startRedisServer(t)
+  const app = await build(t, { ...env, REDIS_URL: redis.url })
+  const eventId = await createQueuedEvent(app)
+  const [guest, other] = await joinGuests(app, eventId, 2)
+  assert.ok(guest && other)
+  const probe = createRedisClient(parseRedisUrl(redis.url))
+  // The server may already be gone when this runs; disconnect sends nothing.
+  probe.on('error', () => {})
+  t.after(() => probe.disconnect())
+  await connectRedis(probe, 2000)
+  // Every command Redis ran but INFO itself, which this probe sends.
+  const calls = async () => {
+    const info = String(await probe.call('INFO', 'commandstats'))
+    return [...info.matchAll(/cmdstat_(\w+):calls=(\d+)/g)]
+      .filter((m) => m[1] !== 'info')
+      .reduce((sum, m) => sum + Number(m[2]), 0)
+  }
+  const before = await calls()
+  for (let i = 0; i < 200; i++) {
+    const mutated = mutate(guest.ticket, other.ticket)
+    const enter = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${eventId}/queue/enter`,
+      headers: { ...guest.headers, 'x-queue-ticket': i % 2 ? mutated : other.ticket },
+    })
+    assert.ok([401, 403].includes(enter.statusCode), `${enter.statusCode}`)
+  }
+  assert.equal(await calls(), before)
 })
 
 const hasRedisCli = spawnSync('sh', ['-c', 'command -v redis-cli'], { stdio: 'ignore' }).status === 0
