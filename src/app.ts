@@ -13,6 +13,8 @@ import { paymentsRoutes } from './modules/payments/payments.routes.ts'
 import { holdsRoutes } from './modules/sales/holds.routes.ts'
 import { ordersRoutes } from './modules/sales/orders.routes.ts'
 import { salesPlugin } from './modules/sales/sales.plugin.ts'
+import { waitingRoomPlugin } from './modules/waiting-room/queue.plugin.ts'
+import { queueRoutes } from './modules/waiting-room/queue.routes.ts'
 import { authPlugin } from './platform/auth.plugin.ts'
 import { databasePlugin } from './platform/database.plugin.ts'
 import { errorsPlugin } from './platform/errors.plugin.ts'
@@ -34,6 +36,7 @@ export interface BuildOptions {
 }
 
 const servesApi = (role: Role) => role === 'all' || role === 'api'
+const servesGateway = (role: Role) => role === 'all' || role === 'gateway'
 
 /**
  * Builds the Breakwater app: infrastructure plugins, then domain services, then routes, in that
@@ -81,6 +84,13 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   // Domain services.
   await app.register(accountsPlugin)
   await app.register(eventsPlugin)
+  await app.register(waitingRoomPlugin, {
+    secret,
+    config: config.waitingRoom,
+    refresh: servesGateway(config.role),
+    // Every process but a pure API one may lead the ticker; the lease lets one lead at a time.
+    tick: config.role !== 'api',
+  })
   await app.register(salesPlugin, { config, secret })
   await app.register(outboxPlugin, { role: config.role, natsUrl: config.natsUrl })
 
@@ -92,6 +102,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
     await app.register(ordersRoutes)
     await app.register(paymentsRoutes)
   }
+  if (servesGateway(config.role)) await app.register(queueRoutes)
 
   if (config.admin) {
     const { email, password } = config.admin

@@ -34,6 +34,12 @@ const EnvSchema = Type.Object({
   LAB_DISABLE_GUARDS: Type.Optional(
     Type.String({ pattern: '^(inventory|idempotency)(,(inventory|idempotency))*$' }),
   ),
+  QUEUE_TICK_MS: Type.Integer({ minimum: 0, default: 200 }),
+  QUEUE_REFRESH_MS: Type.Integer({ minimum: 0, default: 250 }),
+  // Longer than the longest pollAfterMs (30 s + 20 % jitter), so a patient poller is never skipped.
+  QUEUE_GRACE_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  QUEUE_TICKET_TTL_SECONDS: Type.Integer({ minimum: 60, default: 24 * 3600 }),
+  ADMISSION_TTL_SECONDS: Type.Integer({ minimum: 10, default: 600 }),
 })
 type Env = Static<typeof EnvSchema>
 
@@ -68,6 +74,14 @@ export interface Config {
   /** OTLP/HTTP collector for traces; absent means tracing is off. */
   otlpEndpoint: string | null
   serviceName: string
+  /** The waiting room's timing; tick and refresh 0 mean tests drive them. */
+  waitingRoom: {
+    tickMs: number
+    refreshMs: number
+    graceMs: number
+    ticketTtlSeconds: number
+    admissionTtlSeconds: number
+  }
   sales: SalesConfig
   /** Absent: the outbox relay delivers order events in process only. */
   natsUrl: string | null
@@ -157,6 +171,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           ? (env.LAB_DISABLE_GUARDS.split(',') as LabGuard[])
           : [],
       ),
+    },
+    waitingRoom: {
+      tickMs: env.QUEUE_TICK_MS,
+      refreshMs: env.QUEUE_REFRESH_MS,
+      graceMs: env.QUEUE_GRACE_MS,
+      ticketTtlSeconds: env.QUEUE_TICKET_TTL_SECONDS,
+      admissionTtlSeconds: env.ADMISSION_TTL_SECONDS,
     },
   }
 }

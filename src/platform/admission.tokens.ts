@@ -55,6 +55,11 @@ export class AdmissionTokens {
   /** Verifies signature, expiry, and that the token was issued to this user for this event. */
   async verify(token: string, expected: { eventId: string; userId: string }): Promise<Admission> {
     let payload: Awaited<ReturnType<typeof jwtVerify>>['payload']
+    // jose accepts base64url's spare trailing bits, so one signature could be spelt several ways.
+    const signature = token.slice(token.lastIndexOf('.') + 1)
+    if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) {
+      throw new AppError('BW_ADMISSION_INVALID', 'The admission token is invalid')
+    }
     try {
       ;({ payload } = await jwtVerify(token, this.key, {
         issuer,

@@ -21,6 +21,7 @@ export const openapiPlugin = fp<{ version: string }>(
           { name: 'accounts', description: 'Guests, accounts and sign-in' },
           { name: 'events', description: 'Events on sale' },
           { name: 'sales', description: 'Seats, holds, orders and payments' },
+          { name: 'waiting-room', description: 'Join the line, poll your place, enter the shop' },
           { name: 'operations', description: 'Health and readiness' },
         ],
       },

@@ -12,6 +12,15 @@ export class EventsRepository {
     return row
   }
 
+  /** Changes the waiting-room settings; undefined when there is no such event. */
+  async updateQueue(
+    id: string,
+    changes: Partial<Pick<EventRow, 'queueState' | 'admissionRatePerSec' | 'maxActive'>>,
+  ): Promise<EventRow | undefined> {
+    const [row] = await guard(this.db.update(events).set(changes).where(eq(events.id, id)).returning())
+    return row
+  }
+
   async findById(id: string): Promise<EventRow | undefined> {
     const [row] = await guard(this.db.select().from(events).where(eq(events.id, id)).limit(1))
     return row

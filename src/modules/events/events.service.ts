@@ -1,7 +1,7 @@
 import { AppError } from '../../platform/errors.catalogue.ts'
 import type { EventsRepository } from './events.repository.ts'
 import type { CreateEventInput, EventView } from './events.schemas.ts'
-import type { EventRow, SeatMap } from './events.tables.ts'
+import type { EventRow, QueueState, SeatMap } from './events.tables.ts'
 
 export const queueDefaults = { admissionRatePerSec: 100, maxActive: 1000 }
 
@@ -41,6 +41,20 @@ export class EventsService {
 
   async get(id: string): Promise<EventView> {
     const row = await this.repository.findById(id)
+    if (!row) throw new AppError('BW_EVENT_NOT_FOUND')
+    return toView(row)
+  }
+
+  /** Changes the waiting-room settings (the waiting room pushes them to its shared state). */
+  async updateQueue(
+    id: string,
+    changes: { state?: QueueState; admissionRatePerSec?: number; maxActive?: number },
+  ): Promise<EventView> {
+    const row = await this.repository.updateQueue(id, {
+      queueState: changes.state,
+      admissionRatePerSec: changes.admissionRatePerSec,
+      maxActive: changes.maxActive,
+    })
     if (!row) throw new AppError('BW_EVENT_NOT_FOUND')
     return toView(row)
   }

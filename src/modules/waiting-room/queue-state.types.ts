@@ -1,0 +1,71 @@
+/** The shared state of every event's waiting room, behind one interface: in-process or Redis. */
+
+export const roomStates = ['open', 'paused', 'closed'] as const
+export type RoomState = (typeof roomStates)[number]
+
+/** Milliseconds since the epoch; injected so that tests drive time without sleeping. */
+export type Clock = () => number
+
+export interface QueueSettings {
+  state: RoomState
+  admissionRatePerSec: number
+  maxActive: number
+}
+
+/** What every process needs to answer status polls: read a few times a second, never per poll. */
+export interface Frontier extends QueueSettings {
+  /** Every number up to and including this one may enter. */
+  servingNumber: number
+  /** The last number handed out. */
+  lastNumber: number
+  /** Unexpired admissions, counted against `maxActive`. */
+  active: number
+}
+
+export interface JoinResult {
+  number: number
+  /** Seconds since the epoch of the first join, so that joining again yields the same ticket. */
+  issuedAt: number
+  created: boolean
+}
+
+export interface AdvanceResult {
+  servingNumber: number
+  /** Numbers let in whose holders were still polling. */
+  admitted: number
+  /** Numbers passed over because their holders stopped polling. */
+  skipped: number
+}
+
+export interface QueueState {
+  /** Atomically hands out the event's next number, or the number this user already holds. */
+  join(eventId: string, userId: string, defaults: QueueSettings, now: number): Promise<JoinResult>
+  /** Null when nobody has joined or configured this event yet. */
+  frontier(eventId: string, now: number): Promise<Frontier | null>
+  configure(eventId: string, changes: Partial<QueueSettings>, defaults: QueueSettings): Promise<void>
+  /** The leader's tick: lets in `rate × elapsed` live numbers, never past `maxActive` admissions. */
+  advance(
+    eventId: string,
+    now: number,
+    options: { maxSteps: number; maxElapsedMs: number },
+  ): Promise<AdvanceResult>
+  /** Counts an admission until `expiresAt`; false when `maxActive` admissions are already out. */
+  admit(eventId: string, admissionId: string, expiresAt: number, now: number): Promise<boolean>
+  release(eventId: string, admissionId: string): Promise<void>
+  /** Records, in one batch, that these numbers' holders are still polling. */
+  touch(eventId: string, numbers: readonly number[], now: number): Promise<void>
+  /** Every event with a waiting room, across processes. */
+  trackedEvents(): Promise<string[]>
+  /** Takes or renews the ticker's lease; true while this holder leads. */
+  acquireLease(holder: string, ttlMs: number): Promise<boolean>
+  /** Drops one event's state (tests and operators). */
+  reset(eventId: string): Promise<void>
+}
+
+/**
+ * Liveness is kept in time buckets `graceMs` wide: a number seen in the current or the previous
+ * bucket is live. One bit per number per bucket keeps a crowd of 300,000 at ~37 KB a bucket.
+ */
+export function livenessBucket(now: number, graceMs: number): number {
+  return Math.floor(now / graceMs)
+}

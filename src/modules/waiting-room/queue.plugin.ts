@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto'
+import fp from 'fastify-plugin'
+import { type AdmissionRelease, AdmissionTokens } from '../../platform/admission.tokens.ts'
+import { AppError } from '../../platform/errors.catalogue.ts'
+import { deriveKey } from '../../platform/secrets.store.ts'
+import { AdmissionTicker } from './admission.ticker.ts'
+import { FrontierCache, LivenessBuffer } from './frontier.cache.ts'
+import { QueueMetrics } from './queue.metrics.ts'
+import { QueueService, type RoomSettings, type RoomSettingsStore } from './queue.service.ts'
+import { MemoryQueueState } from './queue-state.memory.ts'
+import { RedisQueueState } from './queue-state.redis.ts'
+import type { Clock, QueueState } from './queue-state.types.ts'
+import { TicketTokens } from './ticket.tokens.ts'
+
+export interface WaitingRoomConfig {
+  /** Ticker period in ms; 0 runs no timers (tests drive `tick` and `refresh` themselves). */
+  tickMs: number
+  /** Frontier refresh period in ms; 0 as above. */
+  refreshMs: number
+  /** A holder unseen for one to two of these is skipped when their number comes up. */
+  graceMs: number
+  admissionTtlSeconds: number
+  ticketTtlSeconds: number
+}
+
+export interface WaitingRoom {
+  service: QueueService
+  state: QueueState
+  cache: FrontierCache
+  liveness: LivenessBuffer
+  ticker: AdmissionTicker
+  tickets: TicketTokens
+  metrics: QueueMetrics
+  /** One refresh of this process's frontiers, with the batched liveness flush. */
+  refresh(): Promise<void>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    waitingRoom: WaitingRoom
+    /** Verifies admission tokens; the sales engine requires one before a hold. */
+    admissionTokens: AdmissionTokens
+    /** Hands an admission back (order completed) so that it stops counting against maxActive. */
+    admissions: AdmissionRelease
+  }
+}
+
+export interface WaitingRoomPluginOptions {
+  secret: string
+  config: WaitingRoomConfig
+  /** Whether this process keeps frontiers fresh (it serves status) and runs for ticker leader. */
+  refresh: boolean
+  tick: boolean
+  clock?: Clock
+}
+
+/** The waiting room's services: shared queue state, frontier cache, ticker, tickets and admissions. */
+export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
+  async (app, options) => {
+    const clock = options.clock ?? Date.now
+    const { config } = options
+    const state: QueueState = app.redis
+      ? new RedisQueueState(app.redis, config.graceMs)
+      : new MemoryQueueState(config.graceMs)
+    const cache = new FrontierCache(state, clock)
+    const metrics = new QueueMetrics(app.metrics, () => cache.oldestAgeMs() / 1000)
+    const liveness = new LivenessBuffer()
+    const tickets = new TicketTokens(
+      deriveKey(options.secret, 'queue-ticket'),
+      config.ticketTtlSeconds,
+      clock,
+      (reason) => metrics.refusedTicket(reason),
+    )
+    const admissionTokens = new AdmissionTokens(deriveKey(options.secret, 'admission-token'), clock)
+    const service = new QueueService(
+      state,
+      cache,
+      liveness,
+      tickets,
+      admissionTokens,
+      eventsSettingsStore(app.events),
+      clock,
+      { admissionTtlSeconds: config.admissionTtlSeconds, staleAfterMs: 1500, settingsTtlMs: 5000 },
+      metrics,
+    )
+    const ticker = new AdmissionTicker(
+      state,
+      () => service.eventsToTick(),
+      clock,
+      { holder: randomUUID(), leaseTtlMs: 3000, maxSteps: 50_000, maxElapsedMs: 1000 },
+      metrics,
+    )
+    const refresh = async () => {
+      await liveness.flush(state, clock())
+      await cache.refresh()
+      service.observe()
+    }
+    app.decorate<WaitingRoom>('waitingRoom', {
+      service,
+      state,
+      cache,
+      liveness,
+      ticker,
+      tickets,
+      metrics,
+      refresh,
+    })
+    app.decorate('admissionTokens', admissionTokens)
+    app.decorate<AdmissionRelease>('admissions', { release: (admission) => service.release(admission) })
+
+    const timers: NodeJS.Timeout[] = []
+    const every = (ms: number, name: string, work: () => Promise<void>) => {
+      let running = false
+      let failing = false
+      const timer = setInterval(() => {
+        // A slow round is not overlapped by the next one.
+        if (running) return
+        running = true
+        work()
+          .then(() => {
+            if (failing) app.log.info(`waiting room ${name} recovered`)
+            failing = false
+          })
+          .catch((error) => {
+            if (!failing) app.log.warn({ err: error }, `waiting room ${name} failing`)
+            failing = true
+          })
+          .finally(() => {
+            running = false
+          })
+      }, ms)
+      timer.unref()
+      timers.push(timer)
+    }
+    app.addHook('onReady', async () => {
+      if (options.refresh && config.refreshMs > 0) every(config.refreshMs, 'refresh', refresh)
+      if (options.tick && config.tickMs > 0) every(config.tickMs, 'ticker', () => ticker.tick())
+    })
+    app.addHook('onClose', async () => {
+      for (const timer of timers) clearInterval(timer)
+    })
+  },
+  { name: 'waiting-room', dependencies: ['events', 'metrics', 'redis'] },
+)
+
+function eventsSettingsStore(events: import('../events/events.service.ts').EventsService): RoomSettingsStore {
+  const toSettings = (event: Awaited<ReturnType<typeof events.get>>): RoomSettings => ({
+    enabled: event.queue.enabled,
+    state: event.queue.state,
+    admissionRatePerSec: event.queue.admissionRatePerSec,
+    maxActive: event.queue.maxActive,
+    salesOpenAt: new Date(event.salesOpenAt),
+    shuffleAtOpen: event.queue.shuffleAtOpen,
+  })
+  const orNull = async (work: Promise<Awaited<ReturnType<typeof events.get>>>) => {
+    try {
+      return toSettings(await work)
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'BW_EVENT_NOT_FOUND') return null
+      throw error
+    }
+  }
+  return {
+    get: (eventId) => orNull(events.get(eventId)),
+    update: (eventId, changes) => orNull(events.updateQueue(eventId, changes)),
+  }
+}

@@ -1,0 +1,55 @@
+import { type Static, Type } from 'typebox'
+
+export const QueueParamsSchema = Type.Object({ eventId: Type.String({ format: 'uuid' }) })
+
+const RoomStateSchema = Type.Union([Type.Literal('open'), Type.Literal('paused'), Type.Literal('closed')])
+
+export const TicketHeadersSchema = Type.Object({
+  'x-queue-ticket': Type.Optional(Type.String({ maxLength: 400 })),
+})
+
+const placeProperties = {
+  number: Type.Integer({ minimum: 1 }),
+  position: Type.Integer({ minimum: 0, description: 'People ahead of you; never goes up' }),
+  servingNumber: Type.Integer({ minimum: 0 }),
+  etaSeconds: Type.Integer({ minimum: 0 }),
+  pollAfterMs: Type.Integer({ minimum: 0, description: 'Poll again after this long (jittered)' }),
+  stale: Type.Boolean({ description: 'True when this process could not refresh the frontier lately' }),
+}
+
+export const JoinResponseSchema = Type.Object({
+  ticket: Type.String({ description: 'Send it as X-Queue-Ticket' }),
+  state: Type.Union([Type.Literal('waiting'), Type.Literal('admitted'), Type.Literal('closed')]),
+  ...placeProperties,
+})
+
+export const StatusResponseSchema = Type.Object({
+  state: Type.Union([Type.Literal('waiting'), Type.Literal('admitted'), Type.Literal('closed')]),
+  ...placeProperties,
+})
+
+export const EnterResponseSchema = Type.Object({
+  admissionToken: Type.String(),
+  expiresAt: Type.String({ format: 'date-time' }),
+})
+
+export const FrontierSchema = Type.Object({
+  state: RoomStateSchema,
+  servingNumber: Type.Integer({ minimum: 0 }),
+  lastNumber: Type.Integer({ minimum: 0 }),
+  waiting: Type.Integer({ minimum: 0 }),
+  admissionRatePerSec: Type.Integer({ minimum: 0 }),
+  maxActive: Type.Integer({ minimum: 0 }),
+  active: Type.Integer({ minimum: 0 }),
+  stale: Type.Boolean(),
+})
+
+export const ConfigureQueueBodySchema = Type.Object(
+  {
+    state: Type.Optional(RoomStateSchema),
+    admissionRatePerSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    maxActive: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+export type ConfigureQueueBody = Static<typeof ConfigureQueueBodySchema>

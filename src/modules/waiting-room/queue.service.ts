@@ -1,0 +1,247 @@
+import type { AdmissionTokens } from '../../platform/admission.tokens.ts'
+import { AppError } from '../../platform/errors.catalogue.ts'
+import { guardRedis } from '../../platform/redis.client.ts'
+import type { CachedFrontier, FrontierCache, LivenessBuffer } from './frontier.cache.ts'
+import type { QueueMetrics } from './queue.metrics.ts'
+import type { Clock, QueueSettings, QueueState, RoomState } from './queue-state.types.ts'
+import type { TicketTokens } from './ticket.tokens.ts'
+
+/** An event's waiting-room settings as the system of record (the events table) holds them. */
+export interface RoomSettings extends QueueSettings {
+  enabled: boolean
+  salesOpenAt: Date
+  shuffleAtOpen: boolean
+}
+
+/** Where the settings live; the events module in the app, a map in tests. */
+export interface RoomSettingsStore {
+  get(eventId: string): Promise<RoomSettings | null>
+  update(eventId: string, changes: Partial<QueueSettings>): Promise<RoomSettings | null>
+}
+
+export interface QueueServiceOptions {
+  admissionTtlSeconds: number
+  /** A frontier older than this is reported as stale. */
+  staleAfterMs: number
+  /** How long event settings are reused before being read again. */
+  settingsTtlMs: number
+}
+
+export interface PlaceView {
+  state: 'waiting' | 'admitted' | 'closed'
+  number: number
+  position: number
+  servingNumber: number
+  etaSeconds: number
+  pollAfterMs: number
+  stale: boolean
+}
+
+export interface FrontierView {
+  state: RoomState
+  servingNumber: number
+  lastNumber: number
+  waiting: number
+  admissionRatePerSec: number
+  maxActive: number
+  active: number
+  stale: boolean
+}
+
+const maxSettingsCached = 10_000
+
+/** The waiting room's rules: join, status, enter and the operator's controls. */
+export class QueueService {
+  private readonly settingsCache = new Map<string, { settings: RoomSettings | null; loadedAt: number }>()
+
+  constructor(
+    private readonly state: QueueState,
+    private readonly cache: FrontierCache,
+    private readonly liveness: LivenessBuffer,
+    private readonly tickets: TicketTokens,
+    private readonly admissionTokens: AdmissionTokens,
+    private readonly settingsStore: RoomSettingsStore,
+    private readonly clock: Clock,
+    private readonly options: QueueServiceOptions,
+    private readonly metrics: QueueMetrics,
+    /** Jitter source in [0, 1); injectable so tests can pin it. */
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async join(eventId: string, userId: string): Promise<{ created: boolean; ticket: string } & PlaceView> {
+    const settings = await this.openSettings(eventId)
+    const cached = this.cache.get(eventId)
+    if ((cached?.frontier.state ?? settings.state) === 'closed') throw new AppError('BW_QUEUE_CLOSED')
+    const joined = await guardRedis(this.state.join(eventId, userId, settings, this.clock()))
+    this.cache.track(eventId)
+    if (joined.created) this.metrics.joined.inc({ event_id: eventId })
+    const ticket = this.tickets.sign({ eventId, number: joined.number, userId, issuedAt: joined.issuedAt })
+    return {
+      created: joined.created,
+      ticket,
+      ...this.place(joined.number, cached, settings.admissionRatePerSec),
+    }
+  }
+
+  /** Answers a poll from this process's memory alone: no Redis, no database. */
+  status(eventId: string, token: string | undefined): PlaceView {
+    const ticket = this.tickets.verify(token, { eventId })
+    this.liveness.record(eventId, ticket.number)
+    const cached = this.cache.get(eventId)
+    if (!cached) this.cache.track(eventId)
+    return this.place(ticket.number, cached, cached?.frontier.admissionRatePerSec ?? 1)
+  }
+
+  async enter(
+    eventId: string,
+    userId: string,
+    token: string | undefined,
+  ): Promise<{ admissionToken: string; expiresAt: string }> {
+    let ticket: ReturnType<TicketTokens['verify']>
+    try {
+      ticket = this.tickets.verify(token, { eventId, userId })
+    } catch (error) {
+      this.metrics.enterRejected.inc({ reason: 'ticket' })
+      throw error
+    }
+    let cached = this.cache.get(eventId)
+    // The copy may lag by a refresh; ask the shared state before telling someone to wait.
+    if (!cached || ticket.number > cached.frontier.servingNumber)
+      cached = (await guardRedis(this.cache.load(eventId))) ?? undefined
+    if (cached?.frontier.state === 'closed') {
+      this.metrics.enterRejected.inc({ reason: 'closed' })
+      throw new AppError('BW_QUEUE_CLOSED')
+    }
+    const place = this.place(ticket.number, cached, cached?.frontier.admissionRatePerSec ?? 1)
+    if (place.state !== 'admitted') {
+      this.metrics.enterRejected.inc({ reason: 'not_yet' })
+      throw new AppError('BW_NOT_YET_ADMITTED', `${place.position} ahead of you`, {
+        position: place.position,
+        etaSeconds: place.etaSeconds,
+        pollAfterMs: place.pollAfterMs,
+      })
+    }
+    const { token: admissionToken, admission } = await this.admissionTokens.sign({
+      eventId,
+      userId,
+      ttlSeconds: this.options.admissionTtlSeconds,
+    })
+    const admitted = await guardRedis(
+      this.state.admit(eventId, admission.id, admission.expiresAt.getTime(), this.clock()),
+    )
+    if (!admitted) {
+      this.metrics.enterRejected.inc({ reason: 'full' })
+      throw new AppError('BW_QUEUE_FULL', undefined, { retryAfterSeconds: 1 })
+    }
+    this.metrics.entered.inc({ event_id: eventId })
+    return { admissionToken, expiresAt: admission.expiresAt.toISOString() }
+  }
+
+  async release(admission: { id: string; eventId: string }): Promise<void> {
+    await guardRedis(this.state.release(admission.eventId, admission.id))
+  }
+
+  async frontier(eventId: string): Promise<FrontierView> {
+    let cached = this.cache.get(eventId)
+    if (!cached) {
+      const settings = await this.openSettings(eventId)
+      cached = (await guardRedis(this.cache.load(eventId))) ?? {
+        frontier: { ...settings, servingNumber: 0, lastNumber: 0, active: 0 },
+        refreshedAt: this.clock(),
+      }
+    }
+    return this.frontierView(cached)
+  }
+
+  async configure(eventId: string, changes: Partial<QueueSettings>): Promise<FrontierView> {
+    const settings = await this.settingsStore.update(eventId, changes)
+    if (!settings) throw new AppError('BW_EVENT_NOT_FOUND')
+    this.settingsCache.set(eventId, { settings, loadedAt: this.clock() })
+    await guardRedis(this.state.configure(eventId, changes, settings))
+    const cached = await guardRedis(this.cache.load(eventId))
+    if (!cached) throw new Error('queue state has no frontier right after configure')
+    this.metrics.admissionRate.set({ event_id: eventId }, cached.frontier.admissionRatePerSec)
+    return this.frontierView(cached)
+  }
+
+  /** Events whose sale has opened: before it, joins form a pre-queue and nobody is called. */
+  async eventsToTick(): Promise<string[]> {
+    const now = this.clock()
+    const ids: string[] = []
+    // From the shared state, not this process's cache: a worker serves no polls and caches nothing.
+    const known = new Set([...(await this.state.trackedEvents()), ...this.cache.eventIds()])
+    for (const id of known) {
+      const settings = await this.settingsOf(id).catch(() => null)
+      if (settings?.enabled && settings.salesOpenAt.getTime() <= now) ids.push(id)
+    }
+    return ids
+  }
+
+  /** Publishes what this process last saw, for the gauges. */
+  observe(): void {
+    for (const id of this.cache.eventIds()) {
+      const frontier = this.cache.get(id)?.frontier
+      if (!frontier) continue
+      this.metrics.waiting.set({ event_id: id }, Math.max(0, frontier.lastNumber - frontier.servingNumber))
+      this.metrics.admissionRate.set({ event_id: id }, frontier.admissionRatePerSec)
+    }
+  }
+
+  private async openSettings(eventId: string): Promise<RoomSettings> {
+    const settings = await this.settingsOf(eventId)
+    if (!settings) throw new AppError('BW_EVENT_NOT_FOUND')
+    if (!settings.enabled) throw new AppError('BW_QUEUE_CLOSED', 'This event has no waiting room')
+    return settings
+  }
+
+  private async settingsOf(eventId: string): Promise<RoomSettings | null> {
+    const now = this.clock()
+    const hit = this.settingsCache.get(eventId)
+    if (hit && now - hit.loadedAt < this.options.settingsTtlMs) return hit.settings
+    const settings = await this.settingsStore.get(eventId)
+    if (this.settingsCache.size >= maxSettingsCached) this.settingsCache.clear()
+    this.settingsCache.set(eventId, { settings, loadedAt: now })
+    return settings
+  }
+
+  private place(number: number, cached: CachedFrontier | null | undefined, rate: number): PlaceView {
+    const frontier = cached?.frontier
+    const servingNumber = frontier?.servingNumber ?? 0
+    const position = Math.max(0, number - servingNumber)
+    const state = position === 0 ? 'admitted' : frontier?.state === 'closed' ? 'closed' : 'waiting'
+    const etaSeconds = Math.ceil(position / Math.max(rate, 1))
+    return {
+      state,
+      number,
+      position,
+      servingNumber,
+      etaSeconds,
+      pollAfterMs: this.pollAfter(etaSeconds, state),
+      stale: !cached || this.clock() - cached.refreshedAt > this.options.staleAfterMs,
+    }
+  }
+
+  /**
+   * Far back: poll rarely (a quarter of the wait, up to 30 s); near the front: every second or two.
+   * ±20 % jitter spreads 300,000 pollers so they never arrive in lockstep.
+   */
+  private pollAfter(etaSeconds: number, state: PlaceView['state']): number {
+    if (state === 'closed') return 30_000
+    const base = state === 'admitted' ? 1000 : Math.min(30_000, Math.max(1000, (etaSeconds * 1000) / 4))
+    return Math.round(base * (0.8 + 0.4 * this.random()))
+  }
+
+  private frontierView(cached: CachedFrontier): FrontierView {
+    const { frontier } = cached
+    return {
+      state: frontier.state,
+      servingNumber: frontier.servingNumber,
+      lastNumber: frontier.lastNumber,
+      waiting: Math.max(0, frontier.lastNumber - frontier.servingNumber),
+      admissionRatePerSec: frontier.admissionRatePerSec,
+      maxActive: frontier.maxActive,
+      active: frontier.active,
+      stale: this.clock() - cached.refreshedAt > this.options.staleAfterMs,
+    }
+  }
+}

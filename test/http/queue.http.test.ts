@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { test } from 'node:test'
+import { bearer, build } from '../support/app.builder.ts'
+import { admitAll, createQueuedEvent, joinGuests } from '../support/queue.fixtures.ts'
+import { mutate } from '../support/token.mutations.ts'
+
+// The test drives the ticker and the refresh itself.
+const env = { QUEUE_TICK_MS: '0', QUEUE_REFRESH_MS: '0', QUEUE_GRACE_MS: '3600000' }
+
+test('join, status, enter: FIFO, maxActive, tickets bound to user and event', async (t) => {
+  const app = await build(t, env)
+  const eventId = await createQueuedEvent(app, { admissionRatePerSec: 2, maxActive: 3 })
+  const url = (path: string) => `/api/v1/events/${eventId}/queue${path}`
+  const guests = await joinGuests(app, eventId, 6)
+  assert.deepEqual(
+    guests.map((g) => g.number),
+    [1, 2, 3, 4, 5, 6],
+  )
+  const [first, second, third, fourth] = guests as [
+    (typeof guests)[0],
+    (typeof guests)[0],
+    (typeof guests)[0],
+    (typeof guests)[0],
+  ]
+
+  const again = await app.inject({ method: 'POST', url: url('/join'), headers: first.headers })
+  assert.equal(again.statusCode, 200)
+  assert.equal(again.json().ticket, first.ticket)
+  const anonymous = await app.inject({ method: 'POST', url: url('/join') })
+  assert.equal(anonymous.statusCode, 401)
+
+  // Nothing refreshed yet: answered anyway, from no frontier, and says so.
+  const early = await app.inject({ url: url('/status'), headers: { 'x-queue-ticket': third.ticket } })
+  assert.equal(early.statusCode, 200)
+  assert.equal(early.json().stale, true)
+  assert.equal(early.json().position, 3)
+  await app.waitingRoom.refresh()
+  const status = (
+    await app.inject({ url: url('/status'), headers: { 'x-queue-ticket': third.ticket } })
+  ).json()
+  assert.equal(status.stale, false)
+  assert.equal(status.state, 'waiting')
+  assert.equal(status.position, 3)
+  assert.ok(status.pollAfterMs >= 800 && status.pollAfterMs <= 36_000, String(status.pollAfterMs))
+
+  const tooEarly = await app.inject({
+    method: 'POST',
+    url: url('/enter'),
+    headers: { ...first.headers, 'x-queue-ticket': first.ticket },
+  })
+  assert.equal(tooEarly.statusCode, 409)
+  assert.equal(tooEarly.json().code, 'BW_NOT_YET_ADMITTED')
+  assert.equal(tooEarly.json().position, 1)
+
+  // Two a second: after 1 s of ticks, numbers 1 and 2.
+  const now = Date.now()
+  await app.waitingRoom.ticker.tick(now)
+  await app.waitingRoom.ticker.tick(now + 1000)
+  await app.waitingRoom.refresh()
+  const enter = async (guest: (typeof guests)[0]) =>
+    app.inject({
+      method: 'POST',
+      url: url('/enter'),
+      headers: { ...guest.headers, 'x-queue-ticket': guest.ticket },
+    })
+  const entered = await enter(first)
+  assert.equal(entered.statusCode, 200)
+  const userId = (await app.inject({ url: '/api/v1/me', headers: first.headers })).json().id
+  const admission = await app.admissionTokens.verify(entered.json().admissionToken, { eventId, userId })
+  assert.equal(admission.userId, userId)
+  assert.equal((await enter(second)).statusCode, 200)
+  assert.equal((await enter(third)).statusCode, 409)
+
+  // Someone else's ticket, a ticket for another event, a tampered ticket.
+  const foreign = await app.inject({
+    method: 'POST',
+    url: url('/enter'),
+    headers: { ...fourth.headers, 'x-queue-ticket': first.ticket },
+  })
+  assert.equal(foreign.statusCode, 403)
+  assert.equal(foreign.json().code, 'BW_TICKET_FOREIGN')
+  const otherEvent = await app.inject({
+    url: `/api/v1/events/${randomUUID()}/queue/status`,
+    headers: { 'x-queue-ticket': first.ticket },
+  })
+  assert.equal(otherEvent.statusCode, 403)
+  const missing = await app.inject({ url: url('/status') })
+  assert.equal(missing.statusCode, 401)
+  assert.equal(missing.json().code, 'BW_TICKET_INVALID')
+
+  // maxActive 3: two are in; the ticker calls one more, then stops until someone leaves.
+  await app.waitingRoom.ticker.tick(now + 5000)
+  await app.waitingRoom.refresh()
+  assert.equal((await enter(third)).statusCode, 200)
+  await app.waitingRoom.ticker.tick(now + 10_000)
+  await app.waitingRoom.refresh()
+  let frontier = (await app.inject(url(''))).json()
+  assert.equal(frontier.servingNumber, 3)
+  assert.equal(frontier.active, 3)
+  await app.admissions.release(admission)
+  await app.waitingRoom.ticker.tick(now + 15_000)
+  await app.waitingRoom.refresh()
+  const publicFrontier = await app.inject(url(''))
+  assert.equal(publicFrontier.headers['cache-control'], 'public, max-age=1')
+  frontier = publicFrontier.json()
+  assert.equal(frontier.servingNumber, 4)
+  assert.equal(frontier.lastNumber, 6)
+  assert.equal(frontier.waiting, 2)
+
+  // Operator controls: admins only; persisted on the event.
+  const admin = await bearer(app, 'admin')
+  const refused = await app.inject({
+    method: 'PATCH',
+    url: url(''),
+    headers: first.headers,
+    payload: { state: 'paused' },
+  })
+  assert.equal(refused.statusCode, 403)
+  const paused = await app.inject({
+    method: 'PATCH',
+    url: url(''),
+    headers: admin,
+    payload: { state: 'paused', admissionRatePerSec: 50 },
+  })
+  assert.equal(paused.statusCode, 200)
+  assert.equal(paused.json().state, 'paused')
+  assert.equal(paused.json().admissionRatePerSec, 50)
+  const event = (await app.inject(`/api/v1/events/${eventId}`)).json()
+  assert.deepEqual([event.queue.state, event.queue.admissionRatePerSec], ['paused', 50])
+  await app.waitingRoom.ticker.tick(now + 60_000)
+  await app.waitingRoom.refresh()
+  assert.equal((await app.inject(url(''))).json().servingNumber, 4, 'paused: nobody called')
+  const closed = await app.inject({
+    method: 'PATCH',
+    url: url(''),
+    headers: admin,
+    payload: { state: 'closed' },
+  })
+  assert.equal(closed.statusCode, 200)
+  const late = await app.inject({ method: 'POST', url: url('/join'), headers: await bearer(app, 'guest') })
+  assert.equal(late.statusCode, 409)
+  assert.equal(late.json().code, 'BW_QUEUE_CLOSED')
+
+  const metrics = (await app.inject('/metrics')).body
+  assert.match(metrics, new RegExp(`breakwater_queue_joined_total\\{event_id="${eventId}"\\} 6`))
+  assert.match(metrics, new RegExp(`breakwater_queue_entered_total\\{event_id="${eventId}"\\} 3`))
+  assert.match(metrics, /breakwater_queue_enter_rejected_total\{reason="not_yet"\} 2/)
+  assert.match(metrics, /breakwater_queue_ticket_rejected_total\{reason="foreign"\} 2/)
+  assert.match(metrics, /breakwater_queue_status_duration_seconds_count \d+/)
+  assert.match(metrics, /breakwater_queue_frontier_age_seconds \d/)
+})
+
+test('FIFO: 40 guests are called in the order they joined; pre-queue waits for the opening', async (t) => {
+  const app = await build(t, env)
+  const eventId = await createQueuedEvent(app, { admissionRatePerSec: 3, maxActive: 1000 })
+  const guests = await joinGuests(app, eventId, 40)
+  const order = await admitAll(app, eventId, guests)
+  assert.equal(order.length, 40)
+  const inversions = order.filter((index, i) => i > 0 && index < (order[i - 1] ?? 0)).length
+  assert.equal(inversions, 0)
+
+  const later = await createQueuedEvent(app, { admissionRatePerSec: 100 }, new Date(Date.now() + 3600_000))
+  await joinGuests(app, later, 3)
+  await app.waitingRoom.ticker.tick(Date.now())
+  await app.waitingRoom.ticker.tick(Date.now() + 1000)
+  await app.waitingRoom.refresh()
+  assert.equal((await app.inject(`/api/v1/events/${later}/queue`)).json().servingNumber, 0)
+})
+
+test('hundreds of mutated tickets through HTTP are refused and counted', async (t) => {
+  const app = await build(t, env)
+  const eventId = await createQueuedEvent(app)
+  const [guest, other] = await joinGuests(app, eventId, 2)
+  assert.ok(guest && other)
+  for (let i = 0; i < 300; i++) {
+    const mutated = mutate(guest.ticket, other.ticket)
+    const response = await app.inject({
+      url: `/api/v1/events/${eventId}/queue/status`,
+      headers: { 'x-queue-ticket': mutated },
+    })
+    assert.ok([401, 403].includes(response.statusCode), `${response.statusCode} for ${mutated}`)
+    const enter = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${eventId}/queue/enter`,
+      headers: { ...guest.headers, 'x-queue-ticket': mutated },
+    })
+    assert.ok([401, 403].includes(enter.statusCode), `${enter.statusCode} for ${mutated}`)
+  }
+  const metrics = (await app.inject('/metrics')).body
+  const refused = [...metrics.matchAll(/breakwater_queue_ticket_rejected_total\{reason="\w+"\} (\d+)/g)]
+  assert.equal(
+    refused.reduce((sum, m) => sum + Number(m[1]), 0),
+    600,
+  )
+})
