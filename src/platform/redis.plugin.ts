@@ -15,6 +15,8 @@ declare module 'fastify' {
 /** Redis or Redis Cluster when `REDIS_URL` is set; a Redis that is down at start is retried, not fatal. */
 export const redisPlugin = fp<{ config: Config }>(
   async (app, { config }) => {
+    // Registered even without Redis, so dashboards and alerts see an empty series, not a missing one.
+    const duration = commandHistogram(app.metrics)
     if (!config.redis) {
       app.decorate<RedisClient | null>('redis', null)
       return
@@ -31,7 +33,7 @@ export const redisPlugin = fp<{ config: Config }>(
     })
     if (!(await connectRedis(client, 2000)))
       app.log.warn('redis not reachable at start; retrying in the background')
-    observeCommands(client, app.metrics)
+    observeCommands(client, duration)
     app.decorate<RedisClient | null>('redis', client)
     app.addHook('onClose', async () => {
       await client.quit().catch(() => client.disconnect())
@@ -40,15 +42,18 @@ export const redisPlugin = fp<{ config: Config }>(
   { name: 'redis', dependencies: ['metrics'] },
 )
 
-/** Times every command the client sends, by command name and outcome. */
-function observeCommands(client: RedisClient, registry: Registry): void {
-  const duration = new Histogram({
+function commandHistogram(registry: Registry): Histogram<'command' | 'outcome'> {
+  return new Histogram({
     name: 'breakwater_redis_command_duration_seconds',
     help: 'Redis commands by name and outcome, as this process saw them',
     labelNames: ['command', 'outcome'],
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   })
+}
+
+/** Times every command the client sends, by command name and outcome. */
+function observeCommands(client: RedisClient, duration: Histogram<'command' | 'outcome'>): void {
   const send = client.sendCommand.bind(client) as (command: Command, ...rest: unknown[]) => unknown
   // ioredis has no command hook; wrapping sendCommand sees every command, scripts included.
   client.sendCommand = ((command: Command, ...rest: unknown[]) => {

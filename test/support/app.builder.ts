@@ -1,5 +1,5 @@
 import type { TestContext } from 'node:test'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 
@@ -12,6 +12,7 @@ export const testAdmin = { email: 'admin@breakwater.test', password: 'admin-pass
 export async function build(
   t: TestContext | null,
   env: Record<string, string | undefined> = {},
+  options: { logger?: FastifyServerOptions['logger'] } = {},
 ): Promise<FastifyInstance> {
   const config = loadConfig({
     DATA_DIR: ':memory:',
@@ -20,7 +21,7 @@ export async function build(
     ADMIN_PASSWORD: testAdmin.password,
     ...env,
   })
-  const app = await buildApp({ config, logger: false })
+  const app = await buildApp({ config, logger: options.logger ?? false })
   t?.after(() => app.close())
   await app.ready()
   return app
