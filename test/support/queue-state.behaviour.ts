@@ -30,7 +30,7 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
       Array.from({ length: 200 }, (_, i) => i + 3),
     )
     const frontier = await state.frontier(eventId, now)
-    assert.deepEqual(frontier, { ...defaults, servingNumber: 0, lastNumber: 202, active: 0 })
+    assert.deepEqual(frontier, { ...defaults, servingNumber: 0, lastNumber: 202, active: 0, preQueue: null })
     assert.ok((await state.trackedEvents()).includes(eventId))
   })
 
@@ -43,6 +43,7 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
       servingNumber: 0,
       lastNumber: 0,
       active: 0,
+      preQueue: null,
     })
     await state.configure(eventId, { state: 'paused', admissionRatePerSec: 3 }, defaults)
     const frontier = await state.frontier(eventId, 0)
@@ -141,5 +142,23 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
     const holder = randomUUID()
     assert.equal(await state.acquireLease(holder, 2000), true)
     assert.equal(await state.acquireLease(holder, 2000), true)
+  })
+
+  test(`${name}: the pre-queue is sealed once, at its size then, and counts as polling for a grace period`, async (t) => {
+    const { state, eventId } = await setup(t)
+    let now = 1_800_000_000_000
+    for (let i = 0; i < 20; i++) await state.join(eventId, `early${i}`, defaults, now)
+    // Long after the joins: their join-time liveness has lapsed.
+    now += graceMs * 3
+    const seal = await state.sealPreQueue(eventId, 'seed-1', now)
+    assert.deepEqual(seal, { seed: 'seed-1', size: 20 })
+    await state.join(eventId, 'late', defaults, now)
+    assert.deepEqual(await state.sealPreQueue(eventId, 'seed-2', now), seal)
+    assert.deepEqual((await state.frontier(eventId, now))?.preQueue, seal)
+    // Every place in the sealed pre-queue is called, none skipped as abandoned.
+    await state.advance(eventId, now, tickOptions)
+    const result = await state.advance(eventId, now + 3000, tickOptions)
+    assert.equal(result.servingNumber, 21)
+    assert.equal(result.skipped, 0)
   })
 }

@@ -4,7 +4,12 @@ import { bearer } from './app.builder.ts'
 /** Creates an event whose sale opened a minute ago, with the queue settings given. */
 export async function createQueuedEvent(
   app: FastifyInstance,
-  queue: { admissionRatePerSec?: number; maxActive?: number; enabled?: boolean } = {},
+  queue: {
+    admissionRatePerSec?: number
+    maxActive?: number
+    enabled?: boolean
+    shuffleAtOpen?: boolean
+  } = {},
   salesOpenAt = new Date(Date.now() - 60_000),
 ): Promise<string> {
   const response = await app.inject({

@@ -73,6 +73,8 @@ export class FrontierCache {
           ...frontier,
           servingNumber: Math.max(frontier.servingNumber, previous.servingNumber),
           lastNumber: Math.max(frontier.lastNumber, previous.lastNumber),
+          // A seal never comes undone; a lagging replica may not have it yet.
+          preQueue: frontier.preQueue ?? previous.preQueue,
         }
       : frontier
     const entry = { frontier: merged, refreshedAt: this.clock() }

@@ -1,3 +1,4 @@
+import type { PreQueueSeal } from './prequeue.shuffle.ts'
 import {
   type AdvanceResult,
   type Frontier,
@@ -16,6 +17,7 @@ interface RoomRecord {
   users: Map<string, { number: number; issuedAt: number }>
   admissions: Map<string, number>
   live: Map<number, Set<number>>
+  preQueue: PreQueueSeal | null
 }
 
 /** Queue state in this process: the embedded default, with the same semantics as the Redis one. */
@@ -36,6 +38,7 @@ export class MemoryQueueState implements QueueState {
         users: new Map(),
         admissions: new Map(),
         live: new Map(),
+        preQueue: null,
       }
       this.rooms.set(eventId, room)
     }
@@ -83,6 +86,7 @@ export class MemoryQueueState implements QueueState {
       servingNumber: room.serving,
       lastNumber: room.last,
       active: this.activeCount(room, now),
+      preQueue: room.preQueue,
     }
   }
 
@@ -140,6 +144,20 @@ export class MemoryQueueState implements QueueState {
   async touch(eventId: string, numbers: readonly number[], now: number): Promise<void> {
     const room = this.rooms.get(eventId)
     if (room) this.mark(room, numbers, now)
+  }
+
+  async sealPreQueue(eventId: string, seed: string, now: number): Promise<PreQueueSeal> {
+    const room = this.rooms.get(eventId)
+    if (!room) return { seed, size: 0 }
+    if (!room.preQueue) {
+      room.preQueue = { seed, size: room.last }
+      this.mark(
+        room,
+        Array.from({ length: room.last }, (_, i) => i + 1),
+        now,
+      )
+    }
+    return room.preQueue
   }
 
   async trackedEvents(): Promise<string[]> {

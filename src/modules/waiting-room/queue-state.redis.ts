@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { RedisClient } from '../../platform/redis.client.ts'
+import type { PreQueueSeal } from './prequeue.shuffle.ts'
 import { queueKeys } from './queue.keys.ts'
 import {
   type AdvanceResult,
@@ -41,10 +42,10 @@ return {n, tonumber(ARGV[2]), 1}`,
     numberOfKeys: 2,
     // KEYS: meta, admissions. ARGV: now ms.
     lua: `
-local m = redis.call('HMGET', KEYS[1], 'state', 'serving', 'last', 'rate', 'max')
+local m = redis.call('HMGET', KEYS[1], 'state', 'serving', 'last', 'rate', 'max', 'pqseed', 'pqsize')
 if not m[1] then return false end
 local active = redis.call('ZCOUNT', KEYS[2], '(' .. ARGV[1], '+inf')
-return {m[1], m[2] or '0', m[3] or '0', m[4], m[5], active}`,
+return {m[1], m[2] or '0', m[3] or '0', m[4], m[5], active, m[6] or '', m[7] or '0'}`,
   },
   queueConfigure: {
     numberOfKeys: 1,
@@ -92,6 +93,21 @@ end
 credit = math.max(0, math.min(credit - admitted, math.max(1, rate)))
 redis.call('HSET', KEYS[1], 'serving', serving, 'tick', ARGV[1], 'credit', tostring(credit))
 return {serving, admitted, skipped}`,
+  },
+  queuePreQueueSeal: {
+    numberOfKeys: 2,
+    // KEYS: meta, live bucket. ARGV: seed, live ttl ms. The first seal wins; the pre-queue's
+    // numbers 1..size are marked live at once, a byte of set bits for every eight.
+    lua: `
+local sealed = redis.call('HMGET', KEYS[1], 'pqseed', 'pqsize')
+if sealed[1] then return {sealed[1], tonumber(sealed[2])} end
+local size = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
+redis.call('HSET', KEYS[1], 'pqseed', ARGV[1], 'pqsize', size)
+if size > 0 then
+  redis.call('SETRANGE', KEYS[2], 0, string.rep(string.char(255), math.floor(size / 8) + 1))
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return {ARGV[1], size}`,
   },
   queueAdmit: {
     numberOfKeys: 2,
@@ -188,9 +204,9 @@ export class RedisQueueState implements QueueState {
       queueKeys.meta(eventId),
       queueKeys.admissions(eventId),
       now,
-    )) as [string, string, string, string, string, number] | null
+    )) as [string, string, string, string, string, number, string, string] | null
     if (!reply) return null
-    const [state, serving, last, rate, max, active] = reply
+    const [state, serving, last, rate, max, active, preQueueSeed, preQueueSize] = reply
     return {
       state: roomStates.includes(state as RoomState) ? (state as RoomState) : 'closed',
       servingNumber: Number(serving),
@@ -198,6 +214,7 @@ export class RedisQueueState implements QueueState {
       admissionRatePerSec: Number(rate),
       maxActive: Number(max),
       active,
+      preQueue: preQueueSeed ? { seed: preQueueSeed, size: Number(preQueueSize) } : null,
     }
   }
 
@@ -252,6 +269,16 @@ export class RedisQueueState implements QueueState {
     for (let i = 0; i < numbers.length; i += touchChunk) {
       await this.commands.queueTouch(key, this.liveTtlMs(), ...numbers.slice(i, i + touchChunk))
     }
+  }
+
+  async sealPreQueue(eventId: string, seed: string, now: number): Promise<PreQueueSeal> {
+    const [sealedSeed, size] = (await this.commands.queuePreQueueSeal(
+      queueKeys.meta(eventId),
+      queueKeys.live(eventId, livenessBucket(now, this.graceMs)),
+      seed,
+      this.liveTtlMs(),
+    )) as [string, number]
+    return { seed: sealedSeed, size }
   }
 
   async trackedEvents(): Promise<string[]> {

@@ -1,3 +1,5 @@
+import type { PreQueueSeal } from './prequeue.shuffle.ts'
+
 /** The shared state of every event's waiting room, behind one interface: in-process or Redis. */
 
 export const roomStates = ['open', 'paused', 'closed'] as const
@@ -20,6 +22,8 @@ export interface Frontier extends QueueSettings {
   lastNumber: number
   /** Unexpired admissions, counted against `maxActive`. */
   active: number
+  /** Set once at the opening of a sale that shuffles its pre-queue; ranks are in shuffled order after it. */
+  preQueue: PreQueueSeal | null
 }
 
 export interface JoinResult {
@@ -58,6 +62,12 @@ export interface QueueState {
   trackedEvents(): Promise<string[]>
   /** Takes or renews the ticker's lease; true while this holder leads. */
   acquireLease(holder: string, ttlMs: number): Promise<boolean>
+  /**
+   * Fixes the pre-queue at the sale's opening: its size (every number handed out so far) and the
+   * seed of its one shuffle. Only the first call counts; later ones return that first seal. The
+   * pre-queue counts as polling for a grace period, since its liveness was recorded by number.
+   */
+  sealPreQueue(eventId: string, seed: string, now: number): Promise<PreQueueSeal>
   /** Drops one event's state (tests and operators). */
   reset(eventId: string): Promise<void>
 }

@@ -3,7 +3,7 @@
  * Lua scripts run on one Redis Cluster node.
  */
 export const queueKeys = {
-  /** Hash: state, serving, last, rate, max, tick, credit. */
+  /** Hash: state, serving, last, rate, max, tick, credit, and pqseed and pqsize once the pre-queue is sealed. */
   meta: (eventId: string) => `{ev:${eventId}}:q:meta`,
   /** Hash: user id (16 bytes for a UUID) → number and issuedAt as two little-endian u32; the only per-waiting-user structure besides liveness bits. */
   users: (eventId: string) => `{ev:${eventId}}:q:users`,

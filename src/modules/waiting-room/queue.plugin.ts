@@ -57,7 +57,7 @@ export interface WaitingRoomPluginOptions {
 /** The waiting room's services: shared queue state, frontier cache, ticker, tickets and admissions. */
 export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
   async (app, options) => {
-    const clock = options.clock ?? Date.now
+    const clock = options.clock ?? (() => Date.now())
     const { config } = options
     const state: QueueState = app.redis
       ? new RedisQueueState(app.redis, config.graceMs)

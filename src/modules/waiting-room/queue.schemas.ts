@@ -10,10 +10,18 @@ export const TicketHeadersSchema = Type.Object({
 
 const placeProperties = {
   number: Type.Integer({ minimum: 1 }),
-  position: Type.Integer({ minimum: 0, description: 'People ahead of you; never goes up' }),
+  position: Type.Integer({
+    minimum: 0,
+    description:
+      'People ahead of you; never goes up. In a pre-queue awaiting its shuffle: how many share it.',
+  }),
   servingNumber: Type.Integer({ minimum: 0 }),
   etaSeconds: Type.Integer({ minimum: 0 }),
   pollAfterMs: Type.Integer({ minimum: 0, description: 'Poll again after this long (jittered)' }),
+  preQueue: Type.Boolean({
+    description:
+      'True before the opening of a sale that shuffles its pre-queue: your place is drawn at the opening',
+  }),
   stale: Type.Boolean({ description: 'True when this process could not refresh the frontier lately' }),
 }
 

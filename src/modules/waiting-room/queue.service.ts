@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import type { AdmissionTokens } from '../../platform/admission.tokens.ts'
 import { AppError } from '../../platform/errors.catalogue.ts'
 import { guardRedis } from '../../platform/redis.client.ts'
 import type { CachedFrontier, FrontierCache, LivenessBuffer } from './frontier.cache.ts'
+import { PreQueueOrder } from './prequeue.shuffle.ts'
 import type { QueueMetrics } from './queue.metrics.ts'
 import type { Clock, QueueSettings, QueueState, RoomState } from './queue-state.types.ts'
 import type { TicketTokens } from './ticket.tokens.ts'
@@ -34,6 +36,8 @@ export interface PlaceView {
   servingNumber: number
   etaSeconds: number
   pollAfterMs: number
+  /** In a pre-queue that is shuffled at the opening: `position` is how many share it, not a place. */
+  preQueue: boolean
   stale: boolean
 }
 
@@ -53,6 +57,7 @@ const maxSettingsCached = 10_000
 /** The waiting room's rules: join, status, enter and the operator's controls. */
 export class QueueService {
   private readonly settingsCache = new Map<string, { settings: RoomSettings | null; loadedAt: number }>()
+  private readonly preQueueOrders = new Map<string, PreQueueOrder>()
 
   constructor(
     private readonly state: QueueState,
@@ -79,17 +84,18 @@ export class QueueService {
     return {
       created: joined.created,
       ticket,
-      ...this.place(joined.number, cached, settings.admissionRatePerSec),
+      ...this.place(eventId, joined.number, cached, settings.admissionRatePerSec),
     }
   }
 
   /** Answers a poll from this process's memory alone: no Redis, no database. */
   status(eventId: string, token: string | undefined): PlaceView {
     const ticket = this.tickets.verify(token, { eventId })
-    this.liveness.record(eventId, ticket.number)
     const cached = this.cache.get(eventId)
     if (!cached) this.cache.track(eventId)
-    return this.place(ticket.number, cached, cached?.frontier.admissionRatePerSec ?? 1)
+    // Liveness is kept by place in line, which the ticker walks; before a shuffle, place is number.
+    this.liveness.record(eventId, this.rankOf(eventId, ticket.number, cached))
+    return this.place(eventId, ticket.number, cached, cached?.frontier.admissionRatePerSec ?? 1)
   }
 
   async enter(
@@ -112,7 +118,7 @@ export class QueueService {
       this.metrics.enterRejected.inc({ reason: 'closed' })
       throw new AppError('BW_QUEUE_CLOSED')
     }
-    const place = this.place(ticket.number, cached, cached?.frontier.admissionRatePerSec ?? 1)
+    const place = this.place(eventId, ticket.number, cached, cached?.frontier.admissionRatePerSec ?? 1)
     if (place.state !== 'admitted') {
       this.metrics.enterRejected.inc({ reason: 'not_yet' })
       throw new AppError('BW_NOT_YET_ADMITTED', `${place.position} ahead of you`, {
@@ -146,7 +152,7 @@ export class QueueService {
     if (!cached) {
       const settings = await this.openSettings(eventId)
       cached = (await guardRedis(this.cache.load(eventId))) ?? {
-        frontier: { ...settings, servingNumber: 0, lastNumber: 0, active: 0 },
+        frontier: { ...settings, servingNumber: 0, lastNumber: 0, active: 0, preQueue: null },
         refreshedAt: this.clock(),
       }
     }
@@ -172,7 +178,12 @@ export class QueueService {
     const known = new Set([...(await this.state.trackedEvents()), ...this.cache.eventIds()])
     for (const id of known) {
       const settings = await this.settingsOf(id).catch(() => null)
-      if (settings?.enabled && settings.salesOpenAt.getTime() <= now) ids.push(id)
+      if (!settings?.enabled || settings.salesOpenAt.getTime() > now) continue
+      // The pre-queue is shuffled once, by the leader, before anyone in it is called.
+      if (settings.shuffleAtOpen && !this.cache.get(id)?.frontier.preQueue) {
+        await this.state.sealPreQueue(id, randomBytes(16).toString('hex'), now)
+      }
+      ids.push(id)
     }
     return ids
   }
@@ -204,10 +215,42 @@ export class QueueService {
     return settings
   }
 
-  private place(number: number, cached: CachedFrontier | null | undefined, rate: number): PlaceView {
+  /** A number's place in line: its number, or its place in the shuffled pre-queue once sealed. */
+  private rankOf(eventId: string, number: number, cached: CachedFrontier | null | undefined): number {
+    const seal = cached?.frontier.preQueue
+    if (!seal || number > seal.size) return number
+    let order = this.preQueueOrders.get(eventId)
+    if (order?.seal.seed !== seal.seed) {
+      order = new PreQueueOrder(seal)
+      if (this.preQueueOrders.size >= maxSettingsCached) this.preQueueOrders.clear()
+      this.preQueueOrders.set(eventId, order)
+    }
+    return order.rankOf(number)
+  }
+
+  /**
+   * Before a shuffling sale opens, the pre-queue has no order yet: everyone in it is told how many
+   * share it, and the place that never goes up starts at the opening.
+   */
+  private awaitingShuffle(eventId: string, cached: CachedFrontier | null | undefined): boolean {
+    const settings = this.settingsCache.get(eventId)?.settings
+    return Boolean(
+      settings?.shuffleAtOpen && !cached?.frontier.preQueue && settings.salesOpenAt.getTime() > this.clock(),
+    )
+  }
+
+  private place(
+    eventId: string,
+    number: number,
+    cached: CachedFrontier | null | undefined,
+    rate: number,
+  ): PlaceView {
     const frontier = cached?.frontier
     const servingNumber = frontier?.servingNumber ?? 0
-    const position = Math.max(0, number - servingNumber)
+    const preQueue = this.awaitingShuffle(eventId, cached)
+    const position = preQueue
+      ? Math.max(number, frontier?.lastNumber ?? 0)
+      : Math.max(0, this.rankOf(eventId, number, cached) - servingNumber)
     const state = position === 0 ? 'admitted' : frontier?.state === 'closed' ? 'closed' : 'waiting'
     const etaSeconds = Math.ceil(position / Math.max(rate, 1))
     return {
@@ -217,6 +260,7 @@ export class QueueService {
       servingNumber,
       etaSeconds,
       pollAfterMs: this.pollAfter(etaSeconds, state),
+      preQueue,
       stale: !cached || this.clock() - cached.refreshedAt > this.options.staleAfterMs,
     }
   }
