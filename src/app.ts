@@ -63,8 +63,10 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
 
-  app.addHook('onSend', async (request, reply) => {
+  // Callback style, not async: every request passes here, and a promise per request shows at 30k/s.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
 
   // Infrastructure.
