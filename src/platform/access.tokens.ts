@@ -1,5 +1,5 @@
-import { errors, jwtVerify, SignJWT } from 'jose'
 import { AppError } from './errors.catalogue.ts'
+import { JwtCodec, JwtRejected } from './jwt.codec.ts'
 
 export type AccountRole = 'customer' | 'admin'
 
@@ -11,47 +11,40 @@ export interface Principal {
   guest: boolean
 }
 
-const issuer = 'breakwater'
-const audience = 'breakwater:access'
-
 /** Signs and verifies access tokens (HS256 JWTs with expiry). */
 export class AccessTokens {
+  private readonly codec: JwtCodec
+
   constructor(
-    private readonly key: Uint8Array,
+    key: Uint8Array,
     private readonly ttlSeconds: number,
-    private readonly now: () => number = () => Date.now(),
-  ) {}
+    now: () => number = () => Date.now(),
+  ) {
+    this.codec = new JwtCodec(key, { issuer: 'breakwater', audience: 'breakwater:access' }, now)
+  }
 
   async sign(principal: Principal): Promise<{ token: string; expiresAt: Date }> {
-    const now = Math.floor(this.now() / 1000)
-    const token = await new SignJWT({ role: principal.role, guest: principal.guest || undefined })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(principal.id)
-      .setIssuer(issuer)
-      .setAudience(audience)
-      .setIssuedAt(now)
-      .setExpirationTime(now + this.ttlSeconds)
-      .sign(this.key)
-    return { token, expiresAt: new Date((now + this.ttlSeconds) * 1000) }
+    return this.codec.sign(
+      { sub: principal.id, role: principal.role, ...(principal.guest ? { guest: true } : {}) },
+      this.ttlSeconds,
+    )
   }
 
   async verify(token: string): Promise<Principal> {
+    let payload: Record<string, unknown>
     try {
-      const { payload } = await jwtVerify(token, this.key, {
-        issuer,
-        audience,
-        algorithms: ['HS256'],
-        currentDate: new Date(this.now()),
-      })
-      const role = payload.role
-      if (typeof payload.sub !== 'string' || (role !== 'customer' && role !== 'admin')) {
-        throw new AppError('BW_TOKEN_INVALID')
-      }
-      return { id: payload.sub, role, guest: payload.guest === true }
+      payload = this.codec.verify(token)
     } catch (error) {
-      if (error instanceof AppError) throw error
-      const detail = error instanceof errors.JWTExpired ? 'The access token has expired' : undefined
-      throw new AppError('BW_TOKEN_INVALID', detail)
+      if (!(error instanceof JwtRejected)) throw error
+      throw new AppError(
+        'BW_TOKEN_INVALID',
+        error.reason === 'expired' ? 'The access token has expired' : undefined,
+      )
     }
+    const role = payload.role
+    if (typeof payload.sub !== 'string' || (role !== 'customer' && role !== 'admin')) {
+      throw new AppError('BW_TOKEN_INVALID')
+    }
+    return { id: payload.sub, role, guest: payload.guest === true }
   }
 }
