@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { bearer, build } from '../support/app.builder.ts'
+import { bearer, build, waitUntilReady } from '../support/app.builder.ts'
 import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
 import { startTcpProxy } from '../support/tcp.proxy.ts'
 
@@ -78,10 +78,5 @@ test('readiness goes 503 soon after PostgreSQL goes away, and 200 when it return
   assert.ok(Date.now() - started < 5000, 'an outage must be answered, not hang')
 
   await proxy.restore()
-  let status = 0
-  for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
-    status = (await app.inject('/readyz')).statusCode
-    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  assert.equal(status, 200)
+  assert.equal(await waitUntilReady(app), 200)
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Redis } from 'ioredis'
-import { build } from '../support/app.builder.ts'
+import { build, waitUntilReady } from '../support/app.builder.ts'
 import { startRedisServer, testRedisUrl } from '../support/redis.server.ts'
 
 test('with REDIS_URL, readiness checks Redis and keys carry the configured prefix', async (t) => {
@@ -36,12 +36,7 @@ test('readiness goes 503 soon after Redis goes away, and 200 when it returns', a
   assert.ok(Date.now() - started < 5000, 'an outage must be answered, not hang')
 
   await redis.start()
-  let status = 0
-  for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
-    status = (await app.inject('/readyz')).statusCode
-    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  assert.equal(status, 200)
+  assert.equal(await waitUntilReady(app), 200)
 })
 
 test('a server whose Redis is down at start still starts, and becomes ready when Redis comes', async (t) => {
@@ -50,10 +45,5 @@ test('a server whose Redis is down at start still starts, and becomes ready when
   const app = await build(t, { REDIS_URL: redis.url })
   assert.equal((await app.inject('/readyz')).statusCode, 503)
   await redis.start()
-  let status = 0
-  for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
-    status = (await app.inject('/readyz')).statusCode
-    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  assert.equal(status, 200)
+  assert.equal(await waitUntilReady(app), 200)
 })

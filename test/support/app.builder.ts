@@ -40,3 +40,13 @@ export async function bearer(
     throw new Error(`sign-in as ${as} failed: ${response.statusCode} ${response.body}`)
   return { authorization: `Bearer ${response.json().accessToken}` }
 }
+
+/** Polls `/readyz` until it answers 200, at most 50 times 100 ms apart; returns the last status. */
+export async function waitUntilReady(app: FastifyInstance): Promise<number> {
+  let status = 0
+  for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
+    status = (await app.inject('/readyz')).statusCode
+    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return status
+}
