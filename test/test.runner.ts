@@ -48,6 +48,12 @@ const tiers: Tier[] = [
     missing: all(env('TEST_REDIS_URL'), binary('redis-server')),
   },
   {
+    name: 'traces',
+    description: 'OpenTelemetry spans across HTTP, PostgreSQL and Redis',
+    dir: 'test/traces',
+    missing: all(env('TEST_DATABASE_URL'), env('TEST_REDIS_URL')),
+  },
+  {
     name: 'nats',
     description: 'the outbox relay on NATS JetStream',
     dir: 'test/nats',
@@ -121,6 +127,13 @@ async function main(): Promise<number> {
   const unknown = chosen.filter((name) => !tiers.some((tier) => tier.name === name))
   if (unknown.length > 0) {
     console.error(`unknown tier: ${unknown.join(', ')}`)
+    return 2
+  }
+  // A test file outside every tier would never run, silently.
+  const covered = new Set(tiers.flatMap((tier) => testFiles(tier.dir)))
+  const stray = testFiles('test').filter((file) => !covered.has(file))
+  if (stray.length > 0) {
+    console.error(`test files in no tier (add their folder to test/test.runner.ts):\n  ${stray.join('\n  ')}`)
     return 2
   }
   const total: Outcome = { passed: 0, failed: 0, skipped: 0, exitCode: 0 }
