@@ -1,3 +1,4 @@
+import type { ReactElement } from 'react'
 import { useI18n } from './i18n.tsx'
 import { AdminPage } from './pages/AdminPage.tsx'
 import { EventPage } from './pages/EventPage.tsx'
@@ -9,7 +10,7 @@ export function App() {
   const { t, locale, setLocale } = useI18n()
   const path = usePath()
   const eventMatch = /^\/events\/([0-9a-f-]{36})\/?$/.exec(path)
-  let page: JSX.Element
+  let page: ReactElement
   if (eventMatch?.[1]) page = <EventPage eventId={eventMatch[1]} />
   else if (path === '/orders') page = <OrdersPage />
   else if (path === '/admin') page = <AdminPage />

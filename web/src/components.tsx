@@ -66,7 +66,9 @@ export function Sparkline({ values, label }: { values: number[]; label: string }
   const height = 60
   const max = Math.max(1, ...values)
   const step = values.length > 1 ? width / (values.length - 1) : width
-  const points = values.map((v, i) => `${(i * step).toFixed(1)},${(height - (v / max) * (height - 4) - 2).toFixed(1)}`)
+  const points = values.map(
+    (v, i) => `${(i * step).toFixed(1)},${(height - (v / max) * (height - 4) - 2).toFixed(1)}`,
+  )
   return (
     <svg viewBox={`0 0 ${width} ${height}`} className="sparkline" role="img" aria-label={label}>
       <polyline points={points.join(' ')} fill="none" stroke="currentColor" strokeWidth="2" />

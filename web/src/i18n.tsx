@@ -27,8 +27,10 @@ function initialLocale(): Locale {
 /** Minor units per currency from Intl itself, so KRW (no minor unit) and USD (cents) both work. */
 function minorDigits(currency: string): number {
   try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-      .maximumFractionDigits ?? 2
+    return (
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2
+    )
   } catch {
     return 2
   }

@@ -59,7 +59,10 @@ export function EventPage({ eventId }: { eventId: string }) {
           <dd data-testid="remaining">
             {event.remaining === 0
               ? t('event.soldOut')
-              : t('event.remaining', { remaining: number(event.remaining), capacity: number(event.capacity) })}
+              : t('event.remaining', {
+                  remaining: number(event.remaining),
+                  capacity: number(event.capacity),
+                })}
           </dd>
         </div>
         <div>

@@ -36,7 +36,10 @@ export function EventsPage() {
             <p>
               {event.remaining === 0
                 ? t('event.soldOut')
-                : t('event.remaining', { remaining: number(event.remaining), capacity: number(event.capacity) })}
+                : t('event.remaining', {
+                    remaining: number(event.remaining),
+                    capacity: number(event.capacity),
+                  })}
             </p>
           </li>
         ))}

@@ -1,5 +1,15 @@
 import { useEffect, useRef, useState } from 'react'
-import { ApiError, api, ensureSession, type EventInfo, type Hold, type Order, type Seat, store, stored } from '../api.ts'
+import {
+  ApiError,
+  api,
+  type EventInfo,
+  ensureSession,
+  type Hold,
+  type Order,
+  type Seat,
+  store,
+  stored,
+} from '../api.ts'
 import { describedBy, ErrorNotice, Field } from '../components.tsx'
 import { type MessageKey, useI18n } from '../i18n.tsx'
 import { Link } from '../router.tsx'
@@ -17,7 +27,9 @@ type Card = (typeof cards)[number]
 /** An idempotency key; randomUUID needs a secure context, so fall back to getRandomValues. */
 function newIdempotencyKey(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(
+    '',
+  )
 }
 
 function useNow(): number {

@@ -1,5 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { ApiError, api, ensureSession, type EventInfo, type Frontier, type Place, store, stored } from '../api.ts'
+import {
+  ApiError,
+  api,
+  type EventInfo,
+  ensureSession,
+  type Frontier,
+  type Place,
+  store,
+  stored,
+} from '../api.ts'
 import { ErrorNotice } from '../components.tsx'
 import { useI18n } from '../i18n.tsx'
 import type { Admission } from './Shop.tsx'
@@ -94,7 +103,9 @@ export function WaitingRoom({
       let delay = 2000
       try {
         const [status, room] = await Promise.all([
-          api<Place>(`/api/v1/events/${event.id}/queue/status`, { headers: { 'x-queue-ticket': ticket.ticket } }),
+          api<Place>(`/api/v1/events/${event.id}/queue/status`, {
+            headers: { 'x-queue-ticket': ticket.ticket },
+          }),
           api<Frontier>(`/api/v1/events/${event.id}/queue`),
         ])
         if (stopped) return
@@ -156,7 +167,12 @@ export function WaitingRoom({
       {!ticket ? (
         <>
           <p>{t('queue.intro')}</p>
-          <button type="button" className="primary" onClick={join} disabled={joining || roomState === 'closed'}>
+          <button
+            type="button"
+            className="primary"
+            onClick={join}
+            disabled={joining || roomState === 'closed'}
+          >
             {joining ? t('queue.joining') : t('queue.join')}
           </button>
         </>
