@@ -6,8 +6,9 @@ import type { FastifyInstance } from 'fastify'
 /** Where `npm run web:build` (run by `npm install`) puts the bundle. */
 export const webDistDir = fileURLToPath(new URL('../../../web/dist', import.meta.url))
 
-/** Paths the single-page app must never answer, so their 404s stay problem+json. */
-const serverPaths = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$|\?)/
+/** Paths the single-page app must never answer, so their 404s stay problem+json (a missing
+ * asset too: HTML in place of a stale script would hide the real error). */
+const serverPaths = /^\/(api|assets|docs|openapi\.json|metrics|healthz|readyz)(\/|$|\?)/
 
 /**
  * The web front end (waiting room, shop, admin console): the built bundle under `/`, and

@@ -437,13 +437,17 @@ function LivePanel({ event: initial, token }: { event: EventInfo; token: string 
         </div>
         <div>
           <dt>{t('admin.waiting')}</dt>
-          <dd data-testid="waiting">{number(frontier?.waiting ?? 0)}</dd>
-          <Sparkline values={samples.map((s) => s.waiting)} label={t('admin.waitingChart')} />
+          <dd>
+            <span data-testid="waiting">{number(frontier?.waiting ?? 0)}</span>
+            <Sparkline values={samples.map((s) => s.waiting)} label={t('admin.waitingChart')} />
+          </dd>
         </div>
         <div>
           <dt>{t('admin.admittedPerSec')}</dt>
-          <dd>{number(Math.round((admittedPerSec.at(-1) ?? 0) * 10) / 10)}</dd>
-          <Sparkline values={admittedPerSec} label={t('admin.admittedChart')} />
+          <dd>
+            {number(Math.round((admittedPerSec.at(-1) ?? 0) * 10) / 10)}
+            <Sparkline values={admittedPerSec} label={t('admin.admittedChart')} />
+          </dd>
         </div>
         <div>
           <dt>{t('admin.active')}</dt>
@@ -453,10 +457,12 @@ function LivePanel({ event: initial, token }: { event: EventInfo; token: string 
         </div>
         <div>
           <dt>{t('admin.taken')}</dt>
-          <dd data-testid="taken">
-            {number(taken)} / {number(event.capacity)}
+          <dd>
+            <span data-testid="taken">
+              {number(taken)} / {number(event.capacity)}
+            </span>
+            <Sparkline values={samples.map((s) => s.taken)} label={t('admin.takenChart')} />
           </dd>
-          <Sparkline values={samples.map((s) => s.taken)} label={t('admin.takenChart')} />
         </div>
         <div>
           <dt>{t('admin.revenue')}</dt>
