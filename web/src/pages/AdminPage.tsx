@@ -485,7 +485,12 @@ function LivePanel({ event: initial, token }: { event: EventInfo; token: string 
               </button>
             ))}
           </fieldset>
-          <form onSubmit={submitSettings} noValidate className="form row" aria-label={t('admin.settings')}>
+          <form
+            onSubmit={submitSettings}
+            noValidate
+            className="row settings"
+            aria-label={t('admin.settings')}
+          >
             <Field id="live-rate" label={t('admin.rate')} error={errors.admissionRatePerSec}>
               <input
                 id="live-rate"
