@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import { test } from 'node:test'
+import { before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import axe from 'axe-core'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
@@ -93,9 +93,9 @@ async function capture(page: Page, name: string): Promise<void> {
 
 const text = async (page: Page, testId: string) => (await page.getByTestId(testId).textContent())?.trim()
 
-test('an admin opens a sale with a waiting room; three buyers are admitted in join order and buy', async (t) => {
+/** The server (admin account, fast ticker) and Chromium, with every page's errors collected. */
+async function startStack(t: import('node:test').TestContext) {
   mkdirSync(screenshots, { recursive: true })
-  buildWeb()
   const server = await startServerProcess(t, {
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
@@ -121,7 +121,21 @@ test('an admin opens a sale with a waiting room; three buyers are admitted in jo
     watched.push(w)
     return w.page
   }
+  return { server, watched, newContext }
+}
 
+before(buildWeb)
+
+async function signInAsAdmin(page: Page): Promise<void> {
+  await page.goto('/admin')
+  await page.fill('#email', admin.email)
+  await page.fill('#password', admin.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { name: 'Create an event' }).waitFor(wait)
+}
+
+test('an admin opens a sale with a waiting room; three buyers are admitted in join order and buy', async (t) => {
+  const { server, watched, newContext } = await startStack(t)
   // The admin signs in; the form refuses bad input before sending it.
   const console_ = await newContext('admin', viewports.desktop)
   await console_.goto('/admin')
@@ -247,4 +261,55 @@ test('an admin opens a sale with a waiting room; three buyers are admitted in jo
 
   const errors = watched.flatMap((w) => w.errors)
   assert.deepEqual(errors, [], 'no console errors')
+})
+
+test('a seated event without a waiting room: pick seats, a declined card, then a paid order', async (t) => {
+  const { watched, newContext } = await startStack(t)
+  const console_ = await newContext('admin', viewports.desktop)
+  await signInAsAdmin(console_)
+  await console_.fill('#name', 'Seoul Arena Night')
+  await console_.getByRole('radio', { name: 'Seated' }).check()
+  await console_.fill('#rows', '3')
+  await console_.fill('#seatsPerRow', '8')
+  await console_.selectOption('#currency', 'KRW')
+  await console_.fill('#priceCents', '99000')
+  await console_.getByRole('checkbox', { name: 'Put a waiting room in front of the shop' }).uncheck()
+  await console_.getByRole('button', { name: 'Create event' }).click()
+  await console_.getByText('Created “Seoul Arena Night”.').waitFor(wait)
+
+  const buyer = await newContext('dae', viewports.phone)
+  await buyer.goto('/')
+  await buyer.getByRole('link', { name: 'Seoul Arena Night' }).click()
+  await buyer.getByRole('button', { name: 'Section A, row B, seat 3: Free' }).click()
+  await buyer.getByRole('button', { name: 'Section A, row B, seat 4: Free' }).click()
+  await capture(buyer, 'seat-map')
+  await buyer.getByRole('button', { name: 'Hold tickets' }).click()
+  await buyer.getByTestId('hold-countdown').waitFor(wait)
+
+  // Declined: the order fails, the seats go back on sale, and the page says so.
+  await buyer.getByRole('radio', { name: /Declined/ }).check()
+  await buyer.getByRole('button', { name: 'Pay' }).click()
+  await buyer.getByTestId('order-failed').waitFor(wait)
+  await capture(buyer, 'payment-declined')
+  await buyer.getByRole('button', { name: 'Section A, row B, seat 3: Free' }).waitFor(wait)
+
+  await buyer.getByRole('button', { name: 'Section A, row B, seat 3: Free' }).click()
+  await buyer.getByRole('button', { name: 'Section A, row B, seat 4: Free' }).click()
+  await buyer.getByRole('button', { name: 'Hold tickets' }).click()
+  await buyer.getByRole('radio', { name: /Approved/ }).check()
+  await buyer.getByRole('button', { name: 'Pay' }).click()
+  await buyer.getByTestId('confirmation').waitFor(wait)
+  assert.match((await buyer.getByTestId('confirmation').textContent()) ?? '', /₩198,000/)
+
+  await buyer.goto(new URL(buyer.url()).pathname)
+  await buyer.getByRole('button', { name: 'Section A, row B, seat 3: Taken' }).waitFor(wait)
+  await buyer.getByRole('link', { name: 'My orders' }).first().click()
+  await buyer.locator('tr[data-order-status=paid]').waitFor(wait)
+  assert.equal(await buyer.locator('tr[data-order-status=payment_failed]').count(), 1)
+  await capture(buyer, 'my-orders-seated')
+  assert.deepEqual(
+    watched.flatMap((w) => w.errors),
+    [],
+    'no console errors',
+  )
 })

@@ -172,7 +172,11 @@ export function Shop({
       setOrder(result)
       // The attempt has an answer: a next attempt (another card) is a new request with a new key.
       attemptKey.current = null
-      if (result.status === 'paid') saveHold(null)
+      // Paid, or failed: either way the hold is used up (a failed charge returns it to stock).
+      if (result.status !== 'pending_payment') {
+        saveHold(null)
+        loadSeats()
+      }
       onChanged()
     } catch (e) {
       // No answer, or a refusal: keep the key so that trying again cannot charge twice.
@@ -287,14 +291,14 @@ export function Shop({
               {t('shop.release')}
             </button>
           </div>
-          {order ? (
-            <p className="error" role="alert" data-testid="order-failed">
-              {t(`order.status.${order.status}` as MessageKey)}
-              {order.failureReason ? `: ${order.failureReason}` : ''}
-            </p>
-          ) : null}
         </div>
       )}
+      {order ? (
+        <p className="error" role="alert" data-testid="order-failed">
+          {t(`order.status.${order.status}` as MessageKey)}
+          {order.failureReason ? `: ${order.failureReason}` : ''}. {t('shop.tryAgain')}
+        </p>
+      ) : null}
       <ErrorNotice error={error} />
     </div>
   )
