@@ -15,6 +15,7 @@ import { ordersRoutes } from './modules/sales/orders.routes.ts'
 import { salesPlugin } from './modules/sales/sales.plugin.ts'
 import { waitingRoomPlugin } from './modules/waiting-room/queue.plugin.ts'
 import { queueRoutes } from './modules/waiting-room/queue.routes.ts'
+import { webPlugin } from './modules/web/web.plugin.ts'
 import { authPlugin } from './platform/auth.plugin.ts'
 import { databasePlugin } from './platform/database.plugin.ts'
 import { errorsPlugin } from './platform/errors.plugin.ts'
@@ -105,6 +106,8 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
     await app.register(paymentsRoutes)
   }
   if (servesGateway(config.role)) await app.register(queueRoutes)
+  // Last: its catch-all route serves the web app for any path no API route claimed.
+  if (servesGateway(config.role)) await app.register(webPlugin)
 
   if (config.admin) {
     const { email, password } = config.admin

@@ -65,6 +65,12 @@ const tiers: Tier[] = [
     dir: 'test/prometheus',
     missing: all(binary('promtool'), binary('prometheus')),
   },
+  {
+    name: 'browser',
+    description: 'the web front end in Chromium, driven by playwright-core',
+    dir: 'test/browser',
+    missing: binary('chromium'),
+  },
 ]
 
 function testFiles(dir: string): string[] {

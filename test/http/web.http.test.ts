@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { test } from 'node:test'
+import Fastify from 'fastify'
+import { webPlugin } from '../../src/modules/web/web.plugin.ts'
+import { errorsPlugin } from '../../src/platform/errors.plugin.ts'
+
+// A stand-in bundle, so this test needs no Vite build.
+async function appWithBundle(t: import('node:test').TestContext) {
+  const dist = mkdtempSync(path.join(tmpdir(), 'bw-web-'))
+  mkdirSync(path.join(dist, 'assets'))
+  writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>Breakwater</title>')
+  writeFileSync(path.join(dist, 'assets', 'app.js'), 'console.log(1)')
+  const app = Fastify({ logger: false })
+  await app.register(errorsPlugin)
+  app.get('/api/v1/thing', async () => ({ ok: true }))
+  await app.register(webPlugin, { distDir: dist })
+  t.after(async () => {
+    await app.close()
+    rmSync(dist, { recursive: true, force: true })
+  })
+  return app
+}
+
+test('the web app is served at / and for client-side routes, with assets beside it', async (t) => {
+  const app = await appWithBundle(t)
+  for (const url of ['/', '/events/00000000-0000-4000-8000-000000000000', '/admin', '/orders?x=1']) {
+    const page = await app.inject(url)
+    assert.equal(page.statusCode, 200, url)
+    assert.match(page.headers['content-type'] as string, /text\/html/)
+    assert.match(page.body, /<title>Breakwater<\/title>/)
+  }
+  const script = await app.inject('/assets/app.js')
+  assert.equal(script.statusCode, 200)
+  assert.match(script.headers['content-type'] as string, /javascript/)
+  assert.deepEqual((await app.inject('/api/v1/thing')).json(), { ok: true })
+})
+
+test('unknown API paths and missing assets stay problem+json 404s', async (t) => {
+  const app = await appWithBundle(t)
+  for (const url of ['/api/v1/nope', '/api/v2', '/assets/gone.js', '/metrics/x']) {
+    const response = await app.inject(url)
+    assert.equal(response.statusCode, 404, url)
+    assert.match(response.headers['content-type'] as string, /application\/problem\+json/, url)
+    assert.equal(response.json().code, 'BW_ROUTE_NOT_FOUND')
+  }
+})
+
+test('without a built bundle the API still starts and / is a 404', async (t) => {
+  const app = Fastify({ logger: false })
+  await app.register(errorsPlugin)
+  await app.register(webPlugin, { distDir: path.join(tmpdir(), 'bw-web-absent') })
+  t.after(() => app.close())
+  assert.equal((await app.inject('/')).statusCode, 404)
+})
