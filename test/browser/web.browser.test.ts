@@ -253,6 +253,11 @@ test('an admin opens a sale with a waiting room; three buyers are admitted in jo
     wait,
   )
   assert.equal(await text(console_, 'revenue'), '$150.00')
+  await console_.waitForFunction(
+    () => document.querySelectorAll('[data-testid=admin-orders] tr[data-order-status=paid]').length === 3,
+    undefined,
+    wait,
+  )
   await capture(console_, 'admin-console')
 
   await ana.goto('/')

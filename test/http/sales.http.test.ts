@@ -376,3 +376,37 @@ test('the same Idempotency-Key while the first request still runs → 409, then 
   assert.equal(orders.length, 1)
   assert.match((await app.inject('/metrics')).body, /breakwater_idempotency_total\{result="conflict"\} 1/)
 })
+
+test("an event's orders are listed for admins only", async (t) => {
+  const app = await build(t)
+  const admin = await bearer(app, 'admin')
+  const guest = await bearer(app, 'guest')
+  const eventId = await createEvent(app, admin, { capacity: 5 })
+  const otherEvent = await createEvent(app, admin, { capacity: 5 })
+  for (const [event, key] of [
+    [eventId, 'a'],
+    [otherEvent, 'b'],
+  ] as const) {
+    const hold = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${event}/holds`,
+      headers: guest,
+      payload: { quantity: 1 },
+    })
+    const order = await app.inject({
+      method: 'POST',
+      url: '/api/v1/orders',
+      headers: { ...guest, 'idempotency-key': key },
+      payload: { holdId: hold.json().holdId, paymentToken: 'tok_approved' },
+    })
+    assert.equal(order.statusCode, 201, order.body)
+  }
+  const listed = await app.inject({ url: `/api/v1/events/${eventId}/orders`, headers: admin })
+  assert.equal(listed.statusCode, 200)
+  assert.deepEqual(
+    listed.json().orders.map((o: { eventId: string; status: string }) => [o.eventId, o.status]),
+    [[eventId, 'paid']],
+  )
+  const refused = await app.inject({ url: `/api/v1/events/${eventId}/orders`, headers: guest })
+  assert.equal(refused.statusCode, 403)
+})

@@ -175,6 +175,13 @@ export class OrdersRepository {
     return row
   }
 
+  listForEvent(eventId: string, limit: number): Promise<OrderRecord[]> {
+    return rowsOf(
+      this.db,
+      sql`SELECT ${orderColumns} FROM orders WHERE event_id = ${eventId} ORDER BY created_at DESC, id LIMIT ${limit}`,
+    )
+  }
+
   listForUser(userId: string, limit: number): Promise<OrderRecord[]> {
     return rowsOf(
       this.db,

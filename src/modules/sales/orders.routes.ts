@@ -51,6 +51,25 @@ export const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => ({ orders: await app.orders.list(principalOf(request).id) }),
   )
   app.get(
+    '/api/v1/events/:eventId/orders',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        tags,
+        summary: "An event's orders, newest first (admin)",
+        security: [{ bearer: [] }],
+        params: Type.Object({ eventId: Type.String({ format: 'uuid' }) }),
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+        }),
+        response: { 200: Type.Object({ orders: Type.Array(OrderSchema) }) },
+      },
+    },
+    async (request) => ({
+      orders: await app.orders.listForEvent(request.params.eventId, request.query.limit),
+    }),
+  )
+  app.get(
     '/api/v1/orders/:orderId',
     {
       onRequest: app.authenticate,

@@ -67,6 +67,11 @@ export class OrdersService {
     return toView(order)
   }
 
+  /** Every order of one event, for the team running the sale. */
+  async listForEvent(eventId: string, limit = 200): Promise<OrderView[]> {
+    return (await this.repository.listForEvent(eventId, limit)).map(toView)
+  }
+
   async list(userId: string, limit = 100): Promise<OrderView[]> {
     return (await this.repository.listForUser(userId, limit)).map(toView)
   }

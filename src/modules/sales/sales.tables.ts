@@ -107,6 +107,7 @@ export const orders = pgTable(
   },
   (table) => [
     index('orders_user_idx').on(table.userId, table.createdAt),
+    index('orders_event_idx').on(table.eventId, table.createdAt),
     index('orders_hold_idx').on(table.holdId),
     check(
       'orders_status_check',

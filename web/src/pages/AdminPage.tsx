@@ -5,6 +5,7 @@ import {
   type EventInfo,
   type Frontier,
   loadSession,
+  type Order,
   type RoomState,
   type Session,
   saveSession,
@@ -341,7 +342,7 @@ const maxSamples = 60
 
 /** Live numbers for one event, sampled every second, with the last minute drawn as lines. */
 function LivePanel({ event: initial, token }: { event: EventInfo; token: string }) {
-  const { t, number, money } = useI18n()
+  const { t, number, money, dateTime } = useI18n()
   const [event, setEvent] = useState(initial)
   const [frontier, setFrontier] = useState<Frontier | null>(null)
   const [samples, setSamples] = useState<Sample[]>([])
@@ -350,6 +351,7 @@ function LivePanel({ event: initial, token }: { event: EventInfo; token: string 
   const [maxActive, setMaxActive] = useState(String(initial.queue.maxActive))
   const [errors, setErrors] = useState<Errors>({})
   const [busy, setBusy] = useState(false)
+  const [orders, setOrders] = useState<Order[]>([])
   const inFlight = useRef(false)
 
   useEffect(() => {
@@ -359,13 +361,15 @@ function LivePanel({ event: initial, token }: { event: EventInfo; token: string 
       if (inFlight.current) return
       inFlight.current = true
       try {
-        const [e, f] = await Promise.all([
+        const [e, f, o] = await Promise.all([
           api<EventInfo>(`/api/v1/events/${initial.id}`),
           initial.queue.enabled ? api<Frontier>(`/api/v1/events/${initial.id}/queue`) : Promise.resolve(null),
+          api<{ orders: Order[] }>(`/api/v1/events/${initial.id}/orders?limit=50`, { token }),
         ])
         if (stopped) return
         setEvent(e)
         setFrontier(f)
+        setOrders(o.orders)
         setError(null)
         const s: Sample = {
           at: Date.now(),
@@ -386,7 +390,7 @@ function LivePanel({ event: initial, token }: { event: EventInfo; token: string 
       stopped = true
       clearInterval(timer)
     }
-  }, [initial.id, initial.queue.enabled])
+  }, [initial.id, initial.queue.enabled, token])
 
   const patch = async (changes: { state?: RoomState; admissionRatePerSec?: number; maxActive?: number }) => {
     setBusy(true)
@@ -521,7 +525,34 @@ function LivePanel({ event: initial, token }: { event: EventInfo; token: string 
       ) : (
         <p>{t('admin.noQueue')}</p>
       )}
-      <p className="hint">{t('admin.noOrdersApi')}</p>
+      <h3>{t('admin.orders')}</h3>
+      {orders.length === 0 ? (
+        <p>{t('orders.none')}</p>
+      ) : (
+        <div className="table-wrap">
+          <table data-testid="admin-orders">
+            <caption className="visually-hidden">{t('admin.orders')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('orders.date')}</th>
+                <th scope="col">{t('orders.quantity')}</th>
+                <th scope="col">{t('orders.amount')}</th>
+                <th scope="col">{t('orders.status')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {orders.map((order) => (
+                <tr key={order.id} data-order-status={order.status}>
+                  <td>{dateTime(order.createdAt)}</td>
+                  <td>{number(order.quantity)}</td>
+                  <td>{money(order.amountCents, order.currency)}</td>
+                  <td>{t(`order.status.${order.status}` as MessageKey)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </div>
   )
 }

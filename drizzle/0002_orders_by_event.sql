@@ -1,0 +1,1 @@
+CREATE INDEX "orders_event_idx" ON "orders" USING btree ("event_id","created_at");
