@@ -52,8 +52,11 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     idleTimeoutMillis: 30_000,
     query_timeout: 15_000,
   })
-  // Without a listener, an idle client losing its server would crash the process.
+  // Without a listener, a client losing its server would crash the process: the pool listens only
+  // to idle clients, so every client gets one of its own for the time it is checked out too. The
+  // query running on it fails on its own and is answered as 503.
   pool.on('error', (error) => options.onPoolError?.(error))
+  pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)))
   const db = drizzleNodePg(pool) as unknown as Db
   return {
     kind: 'postgres',
@@ -120,7 +123,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (code && unavailableCodes.has(code)) return true
     if (
       message &&
-      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/.test(
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|not queryable/.test(
         message,
       )
     )

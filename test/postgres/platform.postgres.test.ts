@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { sql } from 'drizzle-orm'
+import { isDatabaseUnavailable } from '../../src/platform/database.client.ts'
 import { bearer, build, waitUntilReady } from '../support/app.builder.ts'
 import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
 import { startTcpProxy } from '../support/tcp.proxy.ts'
@@ -79,4 +81,33 @@ test('readiness goes 503 soon after PostgreSQL goes away, and 200 when it return
 
   await proxy.restore()
   assert.equal(await waitUntilReady(app), 200)
+})
+
+test('PostgreSQL going away in the middle of a transaction fails that transaction, not the process', async (t) => {
+  const url = new URL(await createTestDatabase(t))
+  const proxy = await startTcpProxy(t, { host: url.hostname, port: Number(url.port || 5432) })
+  url.host = `127.0.0.1:${proxy.port}`
+  const app = await build(t, {
+    DATABASE_URL: url.toString(),
+    TOKEN_SECRET: testTokenSecret,
+    ADMIN_EMAIL: undefined,
+    ADMIN_PASSWORD: undefined,
+  })
+  await app.database.migrate()
+  // A checked-out client whose connection drops emits 'error'; unheard, that is an uncaught
+  // exception, which fails this test.
+  const transaction = app.database.db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT 1`)
+    await tx.execute(sql`SELECT pg_sleep(5)`)
+  })
+  const outcome = transaction.then(
+    () => 'committed',
+    (error: unknown) => (isDatabaseUnavailable(error) ? 'unavailable' : String(error)),
+  )
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  await proxy.cut()
+  assert.equal(await outcome, 'unavailable', 'answered as the database being away, hence 503')
+  await proxy.restore()
+  assert.equal(await waitUntilReady(app), 200)
+  await app.close()
 })
