@@ -17,6 +17,8 @@ export class SaleLedger {
   holdsGranted = 0
   soldOutAnswers = 0
   paidOrders = 0
+  /** Declined payments give their hold's stock back. */
+  failedPayments = 0
   approvedNotPaid = 0
   private readonly ordersByKey = new Map<string, Set<string>>()
   readonly buyers: string[] = []
@@ -63,6 +65,7 @@ export class SaleLedger {
     }
     if (order.body.status === 'paid') this.paidOrders++
     else if (approved) this.approvedNotPaid++
+    if (order.body.status === 'payment_failed') this.failedPayments++
     return approved ? 'bought' : 'declined'
   }
 
@@ -88,6 +91,7 @@ export class SaleLedger {
       CorrectnessInput,
       | 'remaining'
       | 'holdsGranted'
+      | 'failedPayments'
       | 'paidOrders'
       | 'approvedNotPaid'
       | 'keysWithSeveralOrders'
@@ -119,6 +123,7 @@ export class SaleLedger {
     return {
       remaining: event.body.remaining,
       holdsGranted: this.holdsGranted,
+      failedPayments: this.failedPayments,
       paidOrders: this.paidOrders,
       approvedNotPaid: this.approvedNotPaid,
       keysWithSeveralOrders: [...this.ordersByKey.values()].filter((ids) => ids.size > 1).length,

@@ -84,6 +84,8 @@ export interface CorrectnessInput {
   /** The event's `remaining` at the end, from the server. */
   remaining: number
   holdsGranted: number
+  /** Orders whose payment failed: their holds were released and the stock returned. */
+  failedPayments: number
   paidOrders: number
   /** Orders paid with an approving token that did not end `paid`. */
   approvedNotPaid: number
@@ -112,10 +114,10 @@ export function evaluate(input: CorrectnessInput): Check[] {
     },
     {
       name: "holds granted ≤ server's stock taken",
-      ok: input.holdsMayHaveExpired ? null : input.holdsGranted <= sold,
+      ok: input.holdsMayHaveExpired ? null : input.holdsGranted - input.failedPayments <= sold,
       detail: input.holdsMayHaveExpired
         ? 'not judged: the run outlived the hold time, so stock may have returned'
-        : `${input.holdsGranted} holds granted, ${sold} units taken (a lower count means lost updates)`,
+        : `${input.holdsGranted} holds granted, ${input.failedPayments} released by a failed payment, ${sold} units taken (a lower count means lost updates)`,
     },
     {
       name: 'orders = paid holds',

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Check, FrontierSample } from './correctness.checks.ts'
@@ -37,7 +38,10 @@ export class RunContext {
     readonly deadlineSeconds: number,
     private readonly progress: { write(line: string): void; isTTY?: boolean },
     private readonly describe: () => string,
-  ) {}
+  ) {
+    // Every waiting user listens for the end of the run: hundreds of thousands, by design.
+    setMaxListeners(0, this.abort.signal)
+  }
 
   /** Seconds since the run started. */
   now(): number {

@@ -17,7 +17,7 @@ const palette = [
   '#7f7f7f',
 ]
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
@@ -63,7 +63,7 @@ export function lineChart(title: string, unit: string, series: Series[]): string
       const path = s.points
         .map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`)
         .join('')
-      const legend = `<rect x="${width - right + 10}" y="${top + i * 16}" width="10" height="10" fill="${colour}"/><text x="${width - right + 24}" y="${top + i * 16 + 9}" font-size="11">${escape(s.name)}</text>`
+      const legend = `<rect x="${width - right + 10}" y="${top + i * 16}" width="10" height="10" fill="${colour}"/><text x="${width - right + 24}" y="${top + i * 16 + 9}" font-size="11">${escapeHtml(s.name)}</text>`
       return `${path ? `<path d="${path}" fill="none" stroke="${colour}" stroke-width="1.5"/>` : ''}${legend}`
     })
     .join('')
@@ -71,7 +71,7 @@ export function lineChart(title: string, unit: string, series: Series[]): string
     ys.length === 0
       ? `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" fill="#888">no data</text>`
       : ''
-  return `<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(title)}"><text x="${left}" y="16" font-size="13" font-weight="bold">${escape(title)} (${escape(unit)})</text>${grid}${xTicks}${lines}${empty}</svg></figure>`
+  return `<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}"><text x="${left}" y="16" font-size="13" font-weight="bold">${escapeHtml(title)} (${escapeHtml(unit)})</text>${grid}${xTicks}${lines}${empty}</svg></figure>`
 }
 
 /** Admitted per second from the frontier samples: the serving number's slope between samples. */
@@ -136,7 +136,7 @@ export function htmlReport(results: RunResults): string {
   const checkRows = results.checks
     .map((c) => {
       const mark = c.ok === null ? 'n/a' : c.ok ? 'ok' : 'FAIL'
-      return `<tr class="${mark === 'FAIL' ? 'fail' : ''}"><td>${mark}</td><td>${escape(c.name)}</td><td>${escape(c.detail)}</td></tr>`
+      return `<tr class="${mark === 'FAIL' ? 'fail' : ''}"><td>${mark}</td><td>${escapeHtml(c.name)}</td><td>${escapeHtml(c.detail)}</td></tr>`
     })
     .join('')
   const stepRows = Object.entries(results.steps)
@@ -145,24 +145,24 @@ export function htmlReport(results: RunResults): string {
       const failures = Object.entries(s.failures)
         .map(([k, v]) => `${k} × ${v}`)
         .join(', ')
-      return `<tr><td>${escape(name)}</td><td>${s.count}</td><td>${s.count - s.ok}</td><td>${l.p50}</td><td>${l.p90}</td><td>${l.p95}</td><td>${l.p99}</td><td>${l.max}</td><td>${escape(failures)}</td></tr>`
+      return `<tr><td>${escapeHtml(name)}</td><td>${s.count}</td><td>${s.count - s.ok}</td><td>${l.p50}</td><td>${l.p90}</td><td>${l.p95}</td><td>${l.p99}</td><td>${l.max}</td><td>${escapeHtml(failures)}</td></tr>`
     })
     .join('')
   const countRows = Object.entries(results.counts)
-    .map(([k, v]) => `<tr><td>${escape(k)}</td><td>${v}</td></tr>`)
+    .map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${v}</td></tr>`)
     .join('')
-  const options = escape(JSON.stringify(results.options))
+  const options = escapeHtml(JSON.stringify(results.options))
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Breakwater load lab: ${escape(results.scenario)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Breakwater load lab: ${escapeHtml(results.scenario)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1100px}
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;font-size:.9rem}
 tr.fail td{background:#fdd}.verdict{font-size:1.4rem;font-weight:bold}.pass{color:#1a7f37}.failed{color:#c62828}
 figure{margin:1rem 0}code{font-size:.85rem}
 </style></head><body>
-<h1>Load lab: ${escape(results.scenario)}</h1>
+<h1>Load lab: ${escapeHtml(results.scenario)}</h1>
 <p class="verdict ${results.passed ? 'pass' : 'failed'}">${results.passed ? 'Correct: every check passed' : 'FAILED: a correctness check failed'}</p>
-<p>Target ${escape(results.target)}, started ${escape(results.startedAt)}, ${results.durationSeconds} s. Event <code>${escape(results.eventId ?? '—')}</code>.</p>
+<p>Target ${escapeHtml(results.target)}, started ${escapeHtml(results.startedAt)}, ${results.durationSeconds} s. Event <code>${escapeHtml(results.eventId ?? '—')}</code>.</p>
 <p>Options: <code>${options}</code></p>
 <h2>Correctness</h2><table><tr><th></th><th>check</th><th>detail</th></tr>${checkRows}</table>
 <h2>Steps</h2><table><tr><th>step</th><th>count</th><th>failed</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th><th>failures</th></tr>${stepRows}</table>
