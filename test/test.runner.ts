@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -58,6 +58,13 @@ const tiers: Tier[] = [
     description: 'Prometheus rules under promtool, and a real Prometheus scraping the server',
     dir: 'test/prometheus',
     missing: all(binary('promtool'), binary('prometheus')),
+  },
+  {
+    name: 'browser',
+    description: "pages in Debian's Chromium through playwright-core (the load report)",
+    dir: 'test/browser',
+    missing: () =>
+      existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') ? null : 'Chromium is not installed',
   },
 ]
 

@@ -81,7 +81,7 @@ export class RunContext {
     let second = 0
     this.ticker = setInterval(() => {
       second++
-      this.client.tick(second)
+      this.client.tick(Math.round(this.now()))
       const interval = this.progress.isTTY ? 1 : 5
       if (second - this.lastProgress >= interval) {
         this.lastProgress = second
@@ -94,6 +94,8 @@ export class RunContext {
 
   stopTicking(): void {
     if (this.ticker) clearInterval(this.ticker)
+    // The last, partial second still counts.
+    this.client.tick(Math.round(this.now() * 10) / 10)
     if (this.progress.isTTY) this.progress.write('\n')
   }
 
