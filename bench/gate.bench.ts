@@ -232,8 +232,11 @@ for (const { figure, ratio, detail } of results) {
   const floor = floors[figure]
   const verdict = ratio === null ? 'skip' : ratio >= floor ? 'ok' : 'FAIL'
   if (verdict === 'FAIL' || Number.isNaN(ratio)) failed++
+  const target = targets[figure]
+  const short =
+    ratio !== null && target !== undefined && ratio < target ? `, under the design target ${target}` : ''
   console.log(
-    `${verdict.padEnd(5)}${figure.padEnd(38)}${ratio === null ? '—' : ratio.toFixed(2)} (floor ${floor})   ${detail}`,
+    `${verdict.padEnd(5)}${figure.padEnd(38)}${ratio === null ? '—' : ratio.toFixed(2)} (floor ${floor}${short})   ${detail}`,
   )
 }
 console.log(

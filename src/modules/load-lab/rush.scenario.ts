@@ -53,10 +53,15 @@ export async function runRush(run: RunContext, options: RushOptions): Promise<Ru
   let soldOutAt: number | null = null
   let lastJoinAt = 0
   let done = 0
+  // Users whose join has been answered (or failed): the run never ends before all have joined.
+  let joinsSettled = 0
 
   const user = async (): Promise<void> => {
     const guest = await client.send('guest', { method: 'POST', path: '/api/v1/auth/guest' })
-    if (guest.status !== 201) return run.count('guest failed')
+    if (guest.status !== 201) {
+      joinsSettled++
+      return run.count('guest failed')
+    }
     const auth = { authorization: `Bearer ${guest.body.accessToken}` }
     const sentAt = run.now()
     const join = await client.send('join', {
@@ -64,6 +69,7 @@ export async function runRush(run: RunContext, options: RushOptions): Promise<Ru
       path: `/api/v1/events/${eventId}/queue/join`,
       headers: auth,
     })
+    joinsSettled++
     if (join.status !== 201 && join.status !== 200) return run.count('join failed')
     const answeredAt = run.now()
     lastJoinAt = Math.max(lastJoinAt, answeredAt)
@@ -114,10 +120,12 @@ export async function runRush(run: RunContext, options: RushOptions): Promise<Ru
     // Ends the run once the sale is over: at sold out plus the linger time, or when all are done.
     for (let i = 0; run.running && i < 100_000_000; i++) {
       if (done >= options.users) break
+      const allJoined = joinsSettled >= options.users
       if (
         options.until === 'sold-out' &&
+        allJoined &&
         soldOutAt !== null &&
-        run.now() - soldOutAt >= options.lingerSeconds
+        run.now() - Math.max(soldOutAt, lastJoinAt) >= options.lingerSeconds
       )
         break
       if (!(await run.wait(100))) break
