@@ -98,7 +98,11 @@ export class SaleLedger {
       | 'holdsWithSeveralOrders'
     >
   > {
-    const event = await run.client.send('verify', { method: 'GET', path: `/api/v1/events/${eventId}` })
+    const event = await run.client.send('verify', {
+      method: 'GET',
+      path: `/api/v1/events/${eventId}`,
+      lane: 'probe',
+    })
     if (event.status !== 200) throw new Error(`could not read the event back (${event.status})`)
     let holdsWithSeveralOrders = 0
     const sample = this.buyers.slice(0, maxBuyers)

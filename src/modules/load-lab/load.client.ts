@@ -15,6 +15,11 @@ export interface LoadRequest {
   json?: unknown
   /** Statuses that are a normal answer for this step (e.g. 409 sold out on a hold). */
   expect?: number[]
+  /**
+   * `probe`: the driver's own measurements (frontier samples, admin, read-back) go over two
+   * sockets of their own, so they are not queued behind the crowd they measure.
+   */
+  lane?: 'crowd' | 'probe'
 }
 
 /** Hosts a run may target without `--allow-remote`: this machine only. */
@@ -30,6 +35,7 @@ export function isLoopback(url: URL): boolean {
  */
 export class LoadClient {
   private readonly pool: Pool
+  private readonly probe: Pool
   readonly steps = new Map<string, StepStats>()
   inFlight = 0
 
@@ -43,6 +49,11 @@ export class LoadClient {
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
       connectTimeout: Math.min(options.timeoutMs, 10_000),
+    })
+    this.probe = new Pool(target.origin, {
+      connections: 2,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
     })
   }
 
@@ -67,7 +78,8 @@ export class LoadClient {
     const started = performance.now()
     this.inFlight++
     try {
-      const response = await this.pool.request({
+      const pool = request.lane === 'probe' ? this.probe : this.pool
+      const response = await pool.request({
         origin: this.target.origin,
         method: request.method,
         path: request.path,
@@ -101,6 +113,6 @@ export class LoadClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.close()
+    await Promise.all([this.pool.close(), this.probe.close()])
   }
 }

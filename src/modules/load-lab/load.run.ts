@@ -150,6 +150,7 @@ export async function sampleFrontier(run: RunContext, eventId: string, everyMs: 
     const response = await run.client.send('frontier', {
       method: 'GET',
       path: `/api/v1/events/${eventId}/queue`,
+      lane: 'probe',
     })
     if (response.status === 200) {
       const f = response.body
@@ -176,6 +177,7 @@ export async function createEvent(
     method: 'POST',
     path: '/api/v1/auth/login',
     json: admin,
+    lane: 'probe',
   })
   if (login.status !== 200)
     throw new Error(`admin login failed (${login.status}): ${JSON.stringify(login.body)}`)
@@ -185,6 +187,7 @@ export async function createEvent(
     path: '/api/v1/events',
     headers: { authorization: `Bearer ${token}` },
     json: event,
+    lane: 'probe',
   })
   if (created.status !== 201)
     throw new Error(`creating the event failed (${created.status}): ${JSON.stringify(created.body)}`)

@@ -106,7 +106,7 @@ export async function runRush(run: RunContext, options: RushOptions): Promise<Ru
       if (enter.status === 200) token = enter.body.admissionToken
       else if (!(await run.wait(1000))) return
     }
-    if (token === null) return run.count('enter failed')
+    if (token === null) return run.count(run.running ? 'enter failed' : 'left at the end')
     run.count('entered')
     if (Math.random() < options.abandon) return run.count('abandoned')
     const outcome = await ledger.checkout(run, eventId, { ...auth, 'x-admission-token': token }, options)
