@@ -108,11 +108,14 @@ export class SaleLedger {
     const sample = this.buyers.slice(0, maxBuyers)
     for (let i = 0; i < sample.length; i += 50) {
       const lists = await Promise.all(
-        sample
-          .slice(i, i + 50)
-          .map((authorization) =>
-            run.client.send('verify', { method: 'GET', path: '/api/v1/orders', headers: { authorization } }),
-          ),
+        sample.slice(i, i + 50).map((authorization) =>
+          run.client.send('verify', {
+            method: 'GET',
+            path: '/api/v1/orders',
+            headers: { authorization },
+            lane: 'probe',
+          }),
+        ),
       )
       for (const list of lists) {
         const orders: { holdId: string; eventId?: string }[] = Array.isArray(list.body)

@@ -38,6 +38,9 @@ export class LoadClient {
   private readonly probe: Pool
   readonly steps = new Map<string, StepStats>()
   inFlight = 0
+  /** Crowd requests still queued or running when the run ended: dropped, not counted as errors. */
+  abandonedAtEnd = 0
+  private crowdSignal: AbortSignal | undefined
 
   constructor(
     readonly target: URL,
@@ -55,6 +58,14 @@ export class LoadClient {
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
     })
+  }
+
+  /**
+   * Ends the crowd's requests when the run ends: an overloaded run can have hundreds of thousands
+   * queued in the pool, and draining them would outlive the run's bound.
+   */
+  abortCrowdOn(signal: AbortSignal): void {
+    this.crowdSignal = signal
   }
 
   stats(step: string): StepStats {
@@ -78,8 +89,11 @@ export class LoadClient {
     const started = performance.now()
     this.inFlight++
     try {
-      const pool = request.lane === 'probe' ? this.probe : this.pool
-      const response = await pool.request({
+      const probe = request.lane === 'probe'
+      const signal = probe ? undefined : this.crowdSignal
+      if (signal?.aborted) throw Object.assign(new Error('run ended'), { code: 'RUN_ENDED' })
+      const response = await (probe ? this.probe : this.pool).request({
+        signal,
         origin: this.target.origin,
         method: request.method,
         path: request.path,
@@ -99,6 +113,10 @@ export class LoadClient {
       }
       return { status, body: parsed }
     } catch (error) {
+      if (request.lane !== 'probe' && this.crowdSignal?.aborted) {
+        this.abandonedAtEnd++
+        return { status: 0, body: { error: 'run ended' } }
+      }
       const code = (error as { code?: string }).code ?? (error as Error).name ?? 'unknown'
       stats.record(performance.now() - started, { error: code, expected: false })
       return { status: 0, body: { error: code } }

@@ -41,6 +41,7 @@ export class RunContext {
   ) {
     // Every waiting user listens for the end of the run: hundreds of thousands, by design.
     setMaxListeners(0, this.abort.signal)
+    client.abortCrowdOn(this.abort.signal)
   }
 
   /** Seconds since the run started. */
@@ -115,7 +116,7 @@ export class RunContext {
       options,
       durationSeconds: Math.round(this.now() * 10) / 10,
       eventId,
-      counts: { ...this.counts },
+      counts: { ...this.counts, 'requests cut at the end': this.client.abandonedAtEnd },
       steps,
       frontier: this.frontier,
       checks,

@@ -60,7 +60,7 @@ export async function runRush(run: RunContext, options: RushOptions): Promise<Ru
     const guest = await client.send('guest', { method: 'POST', path: '/api/v1/auth/guest' })
     if (guest.status !== 201) {
       joinsSettled++
-      return run.count('guest failed')
+      return run.count(run.running ? 'guest failed' : 'cut at the end')
     }
     const auth = { authorization: `Bearer ${guest.body.accessToken}` }
     const sentAt = run.now()
@@ -70,7 +70,8 @@ export async function runRush(run: RunContext, options: RushOptions): Promise<Ru
       headers: auth,
     })
     joinsSettled++
-    if (join.status !== 201 && join.status !== 200) return run.count('join failed')
+    if (join.status !== 201 && join.status !== 200)
+      return run.count(run.running ? 'join failed' : 'cut at the end')
     const answeredAt = run.now()
     lastJoinAt = Math.max(lastJoinAt, answeredAt)
     joins.push({ number: join.body.number, sentAt, answeredAt })
@@ -110,7 +111,7 @@ export async function runRush(run: RunContext, options: RushOptions): Promise<Ru
     run.count('entered')
     if (Math.random() < options.abandon) return run.count('abandoned')
     const outcome = await ledger.checkout(run, eventId, { ...auth, 'x-admission-token': token }, options)
-    run.count(outcome)
+    run.count(outcome === 'failed' && !run.running ? 'cut at the end' : outcome)
     if (outcome === 'sold-out' && soldOutAt === null) soldOutAt = run.now()
   }
 
