@@ -38,6 +38,7 @@ export class SaleLedger {
       headers: auth,
       json: { quantity: 1 },
       expect: [409],
+      lane: 'checkout',
     })
     if (hold.status === 409) {
       this.soldOutAnswers++
@@ -52,6 +53,7 @@ export class SaleLedger {
       path: '/api/v1/orders',
       headers: { ...auth, 'idempotency-key': key },
       json: { holdId: hold.body.holdId, paymentToken: approved ? 'tok_approved' : 'tok_declined' },
+      lane: 'checkout' as const,
     }
     const order = await run.client.send('order', request)
     if (order.status !== 201) return 'failed'

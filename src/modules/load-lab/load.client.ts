@@ -17,9 +17,10 @@ export interface LoadRequest {
   expect?: number[]
   /**
    * `probe`: the driver's own measurements (frontier samples, admin, read-back) go over two
-   * sockets of their own, so they are not queued behind the crowd they measure.
+   * sockets of their own, so they are not queued behind the crowd they measure. `checkout`: the
+   * crowd's pool, but not cut when the run ends, so a buyer holding a ticket finishes the order.
    */
-  lane?: 'crowd' | 'probe'
+  lane?: 'crowd' | 'probe' | 'checkout'
 }
 
 /** Hosts a run may target without `--allow-remote`: this machine only. */
@@ -86,11 +87,11 @@ export class LoadClient {
       body = JSON.stringify(request.json)
       headers['content-type'] = 'application/json'
     }
+    const probe = request.lane === 'probe'
+    const signal = probe || request.lane === 'checkout' ? undefined : this.crowdSignal
     const started = performance.now()
     this.inFlight++
     try {
-      const probe = request.lane === 'probe'
-      const signal = probe ? undefined : this.crowdSignal
       if (signal?.aborted) throw Object.assign(new Error('run ended'), { code: 'RUN_ENDED' })
       const response = await (probe ? this.probe : this.pool).request({
         signal,
@@ -113,7 +114,7 @@ export class LoadClient {
       }
       return { status, body: parsed }
     } catch (error) {
-      if (request.lane !== 'probe' && this.crowdSignal?.aborted) {
+      if (signal?.aborted) {
         this.abandonedAtEnd++
         return { status: 0, body: { error: 'run ended' } }
       }
