@@ -34,7 +34,9 @@ rush:
   --rate N                admission rate per second (default 100)
   --max-active N          admitted sessions at once (default: users)
   --abandon F             share of admitted users who walk away (default 0.1)
-  --until sold-out|all    end at sold out (plus --linger-seconds, default 5) or once all are served
+  --until sold-out|all    end at sold out (plus --linger-seconds, default 5) once all have joined,
+                          or only once every user has been served
+  --rate-tolerance F      admission rate check: within this share of --rate (default 0.02)
 shop and soak:
   --arrivals-per-second N (default 20; soak 2)    --duration S (default 30; soak 600)
   --weights browse=N,checkout=N (default browse=80,checkout=20)
@@ -43,7 +45,9 @@ All:
   --retry-ratio F         orders resent with the same Idempotency-Key (default 0.1)
   --connections N         sockets in the shared pool (default 64)
   --max-seconds S         hard bound on the run (default 900)
+  --verify-buyers N       buyers whose order lists are read back at the end (default 2000)
   --out DIR               where results.json and report.html go (default ./load-results/<scenario>-<time>)
+  -q, --quiet             no progress line on stderr
   -h, --help              this help
 
 Exit status: 0 when every correctness check passed, 1 when one failed, 2 on bad usage.`
