@@ -36,12 +36,13 @@ export function isLoopback(url: URL): boolean {
  */
 export class LoadClient {
   private readonly pool: Pool
+  private readonly checkoutPool: Pool
   private readonly probe: Pool
+  private crowdEnded = false
   readonly steps = new Map<string, StepStats>()
   inFlight = 0
   /** Crowd requests still queued or running when the run ended: dropped, not counted as errors. */
   abandonedAtEnd = 0
-  private crowdSignal: AbortSignal | undefined
 
   constructor(
     readonly target: URL,
@@ -54,6 +55,11 @@ export class LoadClient {
       bodyTimeout: options.timeoutMs,
       connectTimeout: Math.min(options.timeoutMs, 10_000),
     })
+    this.checkoutPool = new Pool(target.origin, {
+      connections: Math.max(4, Math.ceil(options.connections / 4)),
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    })
     this.probe = new Pool(target.origin, {
       connections: 2,
       headersTimeout: options.timeoutMs,
@@ -63,10 +69,13 @@ export class LoadClient {
 
   /**
    * Ends the crowd's requests when the run ends: an overloaded run can have hundreds of thousands
-   * queued in the pool, and draining them would outlive the run's bound.
+   * queued in the pool, and draining them would outlive the run's bound. Destroying the pool fails
+   * them all at once; an abort signal per request would cost a listener each on one signal.
    */
-  abortCrowdOn(signal: AbortSignal): void {
-    this.crowdSignal = signal
+  endCrowd(): void {
+    if (this.crowdEnded) return
+    this.crowdEnded = true
+    this.pool.destroy().catch(() => {})
   }
 
   stats(step: string): StepStats {
@@ -87,14 +96,13 @@ export class LoadClient {
       body = JSON.stringify(request.json)
       headers['content-type'] = 'application/json'
     }
-    const probe = request.lane === 'probe'
-    const signal = probe || request.lane === 'checkout' ? undefined : this.crowdSignal
+    const crowd = request.lane === undefined || request.lane === 'crowd'
+    const pool = crowd ? this.pool : request.lane === 'probe' ? this.probe : this.checkoutPool
     const started = performance.now()
     this.inFlight++
     try {
-      if (signal?.aborted) throw Object.assign(new Error('run ended'), { code: 'RUN_ENDED' })
-      const response = await (probe ? this.probe : this.pool).request({
-        signal,
+      if (crowd && this.crowdEnded) throw new Error('run ended')
+      const response = await pool.request({
         origin: this.target.origin,
         method: request.method,
         path: request.path,
@@ -114,7 +122,7 @@ export class LoadClient {
       }
       return { status, body: parsed }
     } catch (error) {
-      if (signal?.aborted) {
+      if (crowd && this.crowdEnded) {
         this.abandonedAtEnd++
         return { status: 0, body: { error: 'run ended' } }
       }
@@ -132,6 +140,7 @@ export class LoadClient {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.pool.close(), this.probe.close()])
+    this.endCrowd()
+    await Promise.all([this.checkoutPool.close(), this.probe.close()])
   }
 }

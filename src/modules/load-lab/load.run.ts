@@ -1,6 +1,4 @@
-import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Check, FrontierSample } from './correctness.checks.ts'
 import type { LoadClient } from './load.client.ts'
 import type { StepSecond, StepSummary } from './step.stats.ts'
@@ -30,6 +28,7 @@ export class RunContext {
   readonly counts: Record<string, number> = {}
   readonly frontier: FrontierSample[] = []
   private readonly abort = new AbortController()
+  private readonly sleepers = new Set<() => void>()
   private ticker: NodeJS.Timeout | undefined
   private lastProgress = 0
 
@@ -38,11 +37,7 @@ export class RunContext {
     readonly deadlineSeconds: number,
     private readonly progress: { write(line: string): void; isTTY?: boolean },
     private readonly describe: () => string,
-  ) {
-    // Every waiting user listens for the end of the run: hundreds of thousands, by design.
-    setMaxListeners(0, this.abort.signal)
-    client.abortCrowdOn(this.abort.signal)
-  }
+  ) {}
 
   /** Seconds since the run started. */
   now(): number {
@@ -61,20 +56,31 @@ export class RunContext {
     this.counts[name] = (this.counts[name] ?? 0) + by
   }
 
-  /** Waits, or resolves false at once when the run stops meanwhile. */
+  /**
+   * Waits, or resolves false at once when the run stops meanwhile. A plain timer and a set of
+   * sleepers, not an abort listener each: EventTarget's listener bookkeeping grows with the count,
+   * and 300,000 waiting users would make every new sleeper slower.
+   */
   async wait(ms: number): Promise<boolean> {
     const left = (this.deadlineSeconds - this.now()) * 1000
     if (left <= 0 || this.abort.signal.aborted) return false
-    try {
-      await sleep(Math.min(ms, left), undefined, { signal: this.abort.signal })
-    } catch {
-      return false
-    }
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        this.sleepers.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, Math.min(ms, left))
+      this.sleepers.add(wake)
+    })
     return this.running
   }
 
   stop(): void {
+    if (this.abort.signal.aborted) return
     this.abort.abort()
+    this.client.endCrowd()
+    for (const wake of [...this.sleepers]) wake()
   }
 
   /** Closes each second of the histograms and prints progress: in place on a TTY, else every 5 s. */
@@ -83,6 +89,8 @@ export class RunContext {
     this.ticker = setInterval(() => {
       second++
       this.client.tick(Math.round(this.now()))
+      // The bound holds even for requests queued in the pool: past the deadline they are cut.
+      if (this.now() >= this.deadlineSeconds) this.stop()
       const interval = this.progress.isTTY ? 1 : 5
       if (second - this.lastProgress >= interval) {
         this.lastProgress = second
