@@ -5,6 +5,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp, version } from './app.ts'
 import { type Config, ConfigError, loadConfig } from './config.ts'
 import { seedDemoEvents } from './modules/events/events.seed.ts'
+import { LoadUsageError, loadCommand } from './modules/load-lab/load.command.ts'
 import { dashboards, grafanaJson } from './platform/dashboards.ts'
 import { openDatabase } from './platform/database.client.ts'
 import { pgliteDir } from './platform/database.plugin.ts'
@@ -24,6 +25,7 @@ Commands:
   openapi [--out F]   print the OpenAPI document, or write it to F
   slo [--out F]       print the Prometheus SLO rules generated from deploy/slo/slos.yaml
   dashboards --out D  write the Grafana dashboards into directory D
+  load <scenario>     drive a load lab scenario (rush, shop, soak); "breakwater load --help"
 
 Options:
   -h, --help          show this help
@@ -33,6 +35,8 @@ Configuration comes from the environment; see README.md for every key.
 Embedded defaults: PGlite in DATA_DIR (./data), queue state in process, port 8080.`
 
 async function main(argv: string[]): Promise<number> {
+  // The load lab has many options of its own; it parses them itself.
+  if (argv[0] === 'load') return loadCommand(argv.slice(1), { admin: loadConfig().admin })
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -147,7 +151,11 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof ConfigError) console.error(error.message)
-    else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    else if (
+      error instanceof UsageError ||
+      error instanceof LoadUsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       console.error(`breakwater: ${(error as Error).message}\nRun "breakwater --help" for usage.`)
       process.exit(2)
     } else console.error(error)

@@ -67,7 +67,7 @@ const tiers: Tier[] = [
   },
   {
     name: 'browser',
-    description: 'the web front end in Chromium, driven by playwright-core',
+    description: 'the web front end and the load report in Chromium, driven by playwright-core',
     dir: 'test/browser',
     missing: binary('chromium'),
   },

@@ -1,0 +1,204 @@
+import { performance } from 'node:perf_hooks'
+import type { Check, FrontierSample } from './correctness.checks.ts'
+import type { LoadClient } from './load.client.ts'
+import type { StepSecond, StepSummary } from './step.stats.ts'
+
+/** What a run writes to results.json: enough to redraw the report and compare two runs. */
+export interface RunResults {
+  scenario: string
+  startedAt: string
+  target: string
+  options: Record<string, unknown>
+  durationSeconds: number
+  eventId: string | null
+  counts: Record<string, number>
+  steps: Record<string, StepSummary & { seconds: StepSecond[] }>
+  frontier: FrontierSample[]
+  checks: Check[]
+  passed: boolean
+}
+
+/**
+ * The clock, bounds and progress of one run. Every loop in a scenario asks `running` before it
+ * goes on, so the run ends at its deadline whatever the server does.
+ */
+export class RunContext {
+  readonly started = performance.now()
+  readonly startedAt = new Date()
+  readonly counts: Record<string, number> = {}
+  readonly frontier: FrontierSample[] = []
+  private readonly abort = new AbortController()
+  private readonly sleepers = new Set<() => void>()
+  private ticker: NodeJS.Timeout | undefined
+  private lastProgress = 0
+
+  constructor(
+    readonly client: LoadClient,
+    readonly deadlineSeconds: number,
+    private readonly progress: { write(line: string): void; isTTY?: boolean },
+    private readonly describe: () => string,
+  ) {}
+
+  /** Seconds since the run started. */
+  now(): number {
+    return (performance.now() - this.started) / 1000
+  }
+
+  get running(): boolean {
+    return !this.abort.signal.aborted && this.now() < this.deadlineSeconds
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal
+  }
+
+  count(name: string, by = 1): void {
+    this.counts[name] = (this.counts[name] ?? 0) + by
+  }
+
+  /**
+   * Waits, or resolves false at once when the run stops meanwhile. A plain timer and a set of
+   * sleepers, not an abort listener each: EventTarget's listener bookkeeping grows with the count,
+   * and 300,000 waiting users would make every new sleeper slower.
+   */
+  async wait(ms: number): Promise<boolean> {
+    const left = (this.deadlineSeconds - this.now()) * 1000
+    if (left <= 0 || this.abort.signal.aborted) return false
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        this.sleepers.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, Math.min(ms, left))
+      this.sleepers.add(wake)
+    })
+    return this.running
+  }
+
+  stop(): void {
+    if (this.abort.signal.aborted) return
+    this.abort.abort()
+    this.client.endCrowd()
+    for (const wake of [...this.sleepers]) wake()
+  }
+
+  /** Closes each second of the histograms and prints progress: in place on a TTY, else every 5 s. */
+  startTicking(): void {
+    let second = 0
+    this.ticker = setInterval(() => {
+      second++
+      this.client.tick(Math.round(this.now()))
+      // The bound holds even for requests queued in the pool: past the deadline they are cut.
+      if (this.now() >= this.deadlineSeconds) this.stop()
+      const interval = this.progress.isTTY ? 1 : 5
+      if (second - this.lastProgress >= interval) {
+        this.lastProgress = second
+        const line = `[${second}s] ${this.describe()} in-flight ${this.client.inFlight}`
+        this.progress.write(this.progress.isTTY ? `\r\x1b[2K${line}` : `${line}\n`)
+      }
+    }, 1000)
+    this.ticker.unref()
+  }
+
+  stopTicking(): void {
+    if (this.ticker) clearInterval(this.ticker)
+    // The last, partial second still counts.
+    this.client.tick(Math.round(this.now() * 10) / 10)
+    if (this.progress.isTTY) this.progress.write('\n')
+  }
+
+  results(
+    scenario: string,
+    options: Record<string, unknown>,
+    eventId: string | null,
+    checks: Check[],
+  ): RunResults {
+    const steps: RunResults['steps'] = {}
+    for (const [name, stats] of this.client.steps)
+      steps[name] = { ...stats.summary(), seconds: stats.seconds }
+    return {
+      scenario,
+      startedAt: this.startedAt.toISOString(),
+      target: this.client.target.origin,
+      options,
+      durationSeconds: Math.round(this.now() * 10) / 10,
+      eventId,
+      counts: { ...this.counts, 'requests cut at the end': this.client.abandonedAtEnd },
+      steps,
+      frontier: this.frontier,
+      checks,
+      passed: checks.every((check) => check.ok !== false),
+    }
+  }
+}
+
+/** Launches `total` arrivals spread evenly over `seconds` (open model: arrivals never wait for answers). */
+export async function arrive(
+  run: RunContext,
+  total: number,
+  seconds: number,
+  start: (index: number) => Promise<void>,
+): Promise<Promise<void>[]> {
+  const flows: Promise<void>[] = []
+  const began = run.now()
+  let launched = 0
+  while (launched < total && run.running) {
+    const elapsed = run.now() - began
+    const due = seconds <= 0 ? total : Math.min(total, Math.floor((elapsed / seconds) * total) + 1)
+    for (; launched < due; launched++) flows.push(start(launched))
+    if (launched < total && !(await run.wait(5))) break
+  }
+  run.count('arrived', launched)
+  return flows
+}
+
+/** Samples the public frontier every `everyMs` until the run stops. */
+export async function sampleFrontier(run: RunContext, eventId: string, everyMs: number): Promise<void> {
+  for (let i = 0; run.running && i < 10_000_000; i++) {
+    const response = await run.client.send('frontier', {
+      method: 'GET',
+      path: `/api/v1/events/${eventId}/queue`,
+      lane: 'probe',
+    })
+    if (response.status === 200) {
+      const f = response.body
+      run.frontier.push({
+        t: Math.round(run.now() * 1000) / 1000,
+        servingNumber: f.servingNumber,
+        lastNumber: f.lastNumber,
+        waiting: f.waiting,
+        active: f.active,
+        maxActive: f.maxActive,
+      })
+    }
+    if (!(await run.wait(everyMs))) break
+  }
+}
+
+/** Logs in as the admin and creates the run's own event; throws with the server's answer otherwise. */
+export async function createEvent(
+  client: LoadClient,
+  admin: { email: string; password: string },
+  event: Record<string, unknown>,
+): Promise<{ id: string; token: string }> {
+  const login = await client.send('admin', {
+    method: 'POST',
+    path: '/api/v1/auth/login',
+    json: admin,
+    lane: 'probe',
+  })
+  if (login.status !== 200)
+    throw new Error(`admin login failed (${login.status}): ${JSON.stringify(login.body)}`)
+  const token: string = login.body.accessToken
+  const created = await client.send('admin', {
+    method: 'POST',
+    path: '/api/v1/events',
+    headers: { authorization: `Bearer ${token}` },
+    json: event,
+    lane: 'probe',
+  })
+  if (created.status !== 201)
+    throw new Error(`creating the event failed (${created.status}): ${JSON.stringify(created.body)}`)
+  return { id: created.body.id, token }
+}
