@@ -1,9 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import autocannon, { type Result } from 'autocannon'
 import { AccessTokens } from '../src/platform/access.tokens.ts'
 import { deriveKey } from '../src/platform/secrets.store.ts'
+import { type Served, serveChild, stopChildren } from './served.process.ts'
 
 /**
  * `npm run bench:gate`: short benchmarks, each divided by a baseline measured in the same run on
@@ -21,7 +22,6 @@ const rounds = Number(process.env.GATE_ROUNDS ?? 3)
 const connections = 50
 const redisUrl = process.env.GATE_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const databaseUrl = process.env.GATE_DATABASE_URL ?? process.env.TEST_DATABASE_URL
-const queueBench = fileURLToPath(new URL('./queue.bench.ts', import.meta.url))
 const salesBench = fileURLToPath(new URL('./sales.bench.ts', import.meta.url))
 const secret = randomBytes(32).toString('base64url')
 
@@ -45,34 +45,9 @@ const targets: Partial<Record<Figure, number>> = {
 }
 type Figure = keyof typeof floors
 
-const children: ChildProcess[] = []
-process.on('exit', () => {
-  for (const proc of children) if (proc.exitCode === null) proc.kill('SIGKILL')
-})
-
 /** A server from queue.bench.ts's `--serve` mode, in its own process. */
-async function serve(
-  kind: 'bare' | 'app',
-  redis?: string,
-): Promise<{ port: number; eventId?: string; ticket?: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', queueBench, '--serve', kind], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, BENCH_APP_REDIS_URL: redis ?? '', BENCH_SECRET: secret },
-  })
-  children.push(proc)
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const timer = setTimeout(() => reject(new Error(`${kind} did not start in 60 s`)), 60_000)
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const line = output.split('\n').find((l) => l.startsWith('{'))
-      if (line) {
-        clearTimeout(timer)
-        resolve(JSON.parse(line))
-      }
-    })
-    proc.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)))
-  })
+async function serve(kind: 'bare' | 'app', redis?: string): Promise<Served> {
+  return (await serveChild(kind, { BENCH_APP_REDIS_URL: redis ?? '', BENCH_SECRET: secret })).served
 }
 
 async function rate(options: Parameters<typeof autocannon>[0]): Promise<number> {
@@ -224,7 +199,7 @@ if (databaseUrl && databaseUrl !== 'off' && reachable('pgbench', ['--version']))
     detail: 'skipped: no GATE_DATABASE_URL or pgbench',
   })
 
-for (const proc of children) if (proc.exitCode === null) proc.kill('SIGTERM')
+stopChildren()
 
 let failed = 0
 console.log('')

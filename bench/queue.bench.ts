@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
-import { fileURLToPath } from 'node:url'
 import autocannon, { type Result } from 'autocannon'
 import { buildApp } from '../src/app.ts'
 import { loadConfig, parseRedisUrl } from '../src/config.ts'
@@ -10,6 +9,7 @@ import { RedisQueueState } from '../src/modules/waiting-room/queue-state.redis.t
 import { AccessTokens } from '../src/platform/access.tokens.ts'
 import { connectRedis, createRedisClient } from '../src/platform/redis.client.ts'
 import { deriveKey } from '../src/platform/secrets.store.ts'
+import { type Served, serveChild } from './served.process.ts'
 
 /**
  * The waiting room's benchmark: status and join throughput against a bare `node:http` server
@@ -20,7 +20,6 @@ import { deriveKey } from '../src/platform/secrets.store.ts'
  *   BENCH_REDIS_URL=redis://127.0.0.1:6379 (join and memory figures need it; "off" skips them)
  */
 
-const self = fileURLToPath(import.meta.url)
 const seconds = Number(process.env.BENCH_SECONDS ?? 5)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 100)
 const joins = Number(process.env.BENCH_JOINS ?? 300_000)
@@ -36,12 +35,6 @@ const constantJson = JSON.stringify({
   pollAfterMs: 11432,
   stale: false,
 })
-
-interface Served {
-  port: number
-  eventId?: string
-  ticket?: string
-}
 
 async function serveBare(): Promise<Served> {
   const server = createServer((_request, response) => {
@@ -90,36 +83,9 @@ async function serveApp(redis: string | undefined): Promise<Served> {
   return { port: (app.server.address() as { port: number }).port, eventId, ticket }
 }
 
-const children: ChildProcess[] = []
-// A failed run must not leave its servers behind.
-process.on('exit', () => {
-  for (const proc of children) if (proc.exitCode === null) proc.kill('SIGKILL')
-})
-
-/** Starts `--serve <kind>` in a child process and waits for its address. */
-async function child(
-  kind: string,
-  env: Record<string, string> = {},
-): Promise<{ served: Served; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', self, '--serve', kind], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, BENCH_APP_REDIS_URL: '', ...env, BENCH_SECRET: secret },
-  })
-  children.push(proc)
-  const served = await new Promise<Served>((resolve, reject) => {
-    let output = ''
-    const timer = setTimeout(() => reject(new Error(`${kind} did not start in 60 s`)), 60_000)
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const line = output.split('\n').find((l) => l.startsWith('{'))
-      if (line) {
-        clearTimeout(timer)
-        resolve(JSON.parse(line))
-      }
-    })
-    proc.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)))
-  })
-  return { served, proc }
+/** Starts `--serve <kind>` in a child process, sharing this run's secret. */
+function child(kind: 'bare' | 'app', env: Record<string, string> = {}) {
+  return serveChild(kind, { ...env, BENCH_SECRET: secret })
 }
 
 async function load(name: string, options: Parameters<typeof autocannon>[0]): Promise<Result> {
