@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { sql } from 'drizzle-orm'
 import { isDatabaseUnavailable } from '../../src/platform/database.client.ts'
 import { bearer, build, waitUntilReady } from '../support/app.builder.ts'
@@ -55,16 +55,7 @@ test('the same app runs on PostgreSQL: migrations, accounts and events', async (
 })
 
 test('readiness goes 503 soon after PostgreSQL goes away, and 200 when it returns; requests answer 503', async (t) => {
-  const url = new URL(await createTestDatabase(t))
-  const proxy = await startTcpProxy(t, { host: url.hostname, port: Number(url.port || 5432) })
-  url.host = `127.0.0.1:${proxy.port}`
-  const app = await build(t, {
-    DATABASE_URL: url.toString(),
-    TOKEN_SECRET: testTokenSecret,
-    ADMIN_EMAIL: undefined,
-    ADMIN_PASSWORD: undefined,
-  })
-  await app.database.migrate()
+  const { app, proxy } = await buildBehindProxy(t)
   assert.equal((await app.inject('/readyz')).statusCode, 200)
 
   await proxy.cut()
@@ -84,16 +75,7 @@ test('readiness goes 503 soon after PostgreSQL goes away, and 200 when it return
 })
 
 test('PostgreSQL going away in the middle of a transaction fails that transaction, not the process', async (t) => {
-  const url = new URL(await createTestDatabase(t))
-  const proxy = await startTcpProxy(t, { host: url.hostname, port: Number(url.port || 5432) })
-  url.host = `127.0.0.1:${proxy.port}`
-  const app = await build(t, {
-    DATABASE_URL: url.toString(),
-    TOKEN_SECRET: testTokenSecret,
-    ADMIN_EMAIL: undefined,
-    ADMIN_PASSWORD: undefined,
-  })
-  await app.database.migrate()
+  const { app, proxy } = await buildBehindProxy(t)
   // A checked-out client whose connection drops emits 'error'; unheard, that is an uncaught
   // exception, which fails this test.
   const transaction = app.database.db.transaction(async (tx) => {
@@ -111,3 +93,18 @@ test('PostgreSQL going away in the middle of a transaction fails that transactio
   assert.equal(await waitUntilReady(app), 200)
   await app.close()
 })
+
+/** The app on a fresh database reached through a proxy the test can cut, migrated. */
+async function buildBehindProxy(t: TestContext) {
+  const url = new URL(await createTestDatabase(t))
+  const proxy = await startTcpProxy(t, { host: url.hostname, port: Number(url.port || 5432) })
+  url.host = `127.0.0.1:${proxy.port}`
+  const app = await build(t, {
+    DATABASE_URL: url.toString(),
+    TOKEN_SECRET: testTokenSecret,
+    ADMIN_EMAIL: undefined,
+    ADMIN_PASSWORD: undefined,
+  })
+  await app.database.migrate()
+  return { app, proxy }
+}
