@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { connect } from 'nats'
 import { outboxStream } from '../../src/modules/outbox/nats.publisher.ts'
 import { bearer, build } from '../support/app.builder.ts'
-import { createEvent } from '../support/sales.fixtures.ts'
+import { buyOne, createEvent } from '../support/sales.fixtures.ts'
 
 test('with NATS_URL, order events reach JetStream once each', async (t) => {
   // The test runner runs this tier only when TEST_NATS_URL is set.
@@ -12,19 +12,7 @@ test('with NATS_URL, order events reach JetStream once each', async (t) => {
   const admin = await bearer(app, 'admin')
   const guest = await bearer(app, 'guest')
   const eventId = await createEvent(app, admin)
-  const hold = await app.inject({
-    method: 'POST',
-    url: `/api/v1/events/${eventId}/holds`,
-    headers: guest,
-    payload: { quantity: 1 },
-  })
-  const order = await app.inject({
-    method: 'POST',
-    url: '/api/v1/orders',
-    headers: { ...guest, 'idempotency-key': 'nats' },
-    payload: { holdId: hold.json().holdId, paymentToken: 'tok_approved' },
-  })
-  const orderId = order.json().id
+  const { id: orderId } = await buyOne(app, eventId, guest, 'nats')
   await app.outbox.relay.relayOnce()
 
   const connection = await connect({ servers: natsUrl })
