@@ -93,6 +93,7 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
     const refresh = async () => {
       await liveness.flush(state, clock())
       await cache.refresh()
+      service.preparePreQueues()
       service.observe()
     }
     app.decorate<WaitingRoom>('waitingRoom', {
