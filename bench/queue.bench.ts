@@ -235,6 +235,8 @@ if (serveIndex >= 0) {
   const served =
     kind === 'bare' ? await serveBare() : await serveApp(process.env.BENCH_APP_REDIS_URL || undefined)
   console.log(JSON.stringify(served))
+  // Exiting through process.exit lets `node --cpu-prof` write its profile when the child is stopped.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(0))
 } else {
   await main()
   process.exit(0)
