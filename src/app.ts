@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config, Role } from './config.ts'
 import { accountsPlugin } from './modules/accounts/accounts.plugin.ts'
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts'
@@ -18,7 +19,8 @@ import { queueRoutes } from './modules/waiting-room/queue.routes.ts'
 import { webPlugin } from './modules/web/web.plugin.ts'
 import { authPlugin } from './platform/auth.plugin.ts'
 import { databasePlugin } from './platform/database.plugin.ts'
-import { errorsPlugin } from './platform/errors.plugin.ts'
+import { errorsPlugin, toProblem } from './platform/errors.plugin.ts'
+import { FastLane } from './platform/fast.lane.ts'
 import { healthPlugin } from './platform/health.plugin.ts'
 import { metricsPlugin } from './platform/metrics.plugin.ts'
 import { openapiPlugin } from './platform/openapi.plugin.ts'
@@ -44,7 +46,24 @@ const servesGateway = (role: Role) => role === 'all' || role === 'gateway'
  * order. The role decides which routes this process serves.
  */
 export async function buildApp({ config, logger }: BuildOptions): Promise<FastifyInstance> {
+  const lane = new FastLane()
+  const timeouts = {
+    // Socket timeouts: a slow client cannot hold a connection forever.
+    connectionTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    requestTimeout: 30_000,
+  }
   const app = Fastify({
+    // The crowd's lane answers its few routes before Fastify sees the request.
+    serverFactory: (handler) => {
+      const server = createServer((request, response) => {
+        if (!lane.serve(request, response)) handler(request, response)
+      })
+      server.keepAliveTimeout = timeouts.keepAliveTimeout
+      server.requestTimeout = timeouts.requestTimeout
+      server.setTimeout(timeouts.connectionTimeout)
+      return server
+    },
     logger: logger ?? {
       level: config.logLevel,
       redact: [
@@ -56,10 +75,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    // Socket timeouts: a slow client cannot hold a connection forever.
-    connectionTimeout: 30_000,
-    keepAliveTimeout: 5_000,
-    requestTimeout: 30_000,
+    ...timeouts,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
@@ -72,8 +88,27 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
 
   // Infrastructure.
   await app.register(errorsPlugin)
+  app.decorate('fastLane', lane)
+  app.addHook('preClose', (done) => {
+    lane.close()
+    done()
+  })
   await app.register(helmet, { global: true, contentSecurityPolicy: false })
   await app.register(metricsPlugin, { version, role: config.role })
+  lane.attach({
+    observe: app.observeRequest,
+    problem: (error, request) => {
+      const problem = toProblem(error as FastifyError, request)
+      if (problem.status >= 500)
+        app.log.error({ err: error, code: problem.code, url: request.url }, 'request failed')
+      return {
+        status: problem.status,
+        body: problem,
+        retryAfterSeconds:
+          typeof problem.retryAfterSeconds === 'number' ? problem.retryAfterSeconds : undefined,
+      }
+    },
+  })
   await app.register(openapiPlugin, { version })
   await app.register(databasePlugin, { config })
   await app.register(redisPlugin, { config })

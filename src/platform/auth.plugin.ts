@@ -25,13 +25,7 @@ export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number }>(
     app.decorateRequest('principal', null)
 
     const authenticate = async (request: FastifyRequest) => {
-      const header = request.headers.authorization
-      if (!header) throw new AppError('BW_UNAUTHENTICATED', 'Send Authorization: Bearer <accessToken>')
-      const [scheme, token] = header.split(' ')
-      if (scheme?.toLowerCase() !== 'bearer' || !token) {
-        throw new AppError('BW_UNAUTHENTICATED', 'The Authorization header must be "Bearer <accessToken>"')
-      }
-      request.principal = await tokens.verify(token)
+      request.principal = await bearerPrincipal(tokens, request.headers.authorization)
     }
     app.decorate('authenticate', authenticate)
     app.decorate('requireAdmin', async (request: FastifyRequest) => {
@@ -41,6 +35,16 @@ export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number }>(
   },
   { name: 'auth' },
 )
+
+/** The principal an `Authorization: Bearer <accessToken>` header proves, or an AppError. */
+export async function bearerPrincipal(tokens: AccessTokens, header: string | undefined): Promise<Principal> {
+  if (!header) throw new AppError('BW_UNAUTHENTICATED', 'Send Authorization: Bearer <accessToken>')
+  const [scheme, token] = header.split(' ')
+  if (scheme?.toLowerCase() !== 'bearer' || !token) {
+    throw new AppError('BW_UNAUTHENTICATED', 'The Authorization header must be "Bearer <accessToken>"')
+  }
+  return tokens.verify(token)
+}
 
 /** The principal of an authenticated request; call only behind `authenticate`. */
 export function principalOf(request: FastifyRequest): Principal {

@@ -57,10 +57,13 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply.code(problem.status).type('application/problem+json').send(problem)
 }
 
+/** Where a problem happened: the request's URL and id (a Fastify request, or the crowd's lane). */
+export type ProblemOrigin = Pick<FastifyRequest, 'url' | 'id'>
+
 export function problemOf(
   code: ErrorCode,
   detail: string | undefined,
-  request: FastifyRequest,
+  request: ProblemOrigin,
   extensions = {},
 ): Problem {
   const entry = errorCatalogue[code]
@@ -76,7 +79,8 @@ export function problemOf(
   }
 }
 
-function toProblem(error: FastifyError, request: FastifyRequest): Problem {
+/** The problem details for any error a route throws. */
+export function toProblem(error: FastifyError, request: ProblemOrigin): Problem {
   if (error instanceof DependencyUnavailableError) {
     return problemOf(error.code, error.message, request, { retryAfterSeconds: error.retryAfterSeconds })
   }

@@ -1,21 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { principalOf } from '../../platform/auth.plugin.ts'
+import { laneAccepts, laneRoute } from '../../platform/fast.lane.ts'
 import { LoginBodySchema, PublicUserSchema, RegisterBodySchema, SessionSchema } from './accounts.schemas.ts'
 
 /** Guests, registration, sign-in and `GET /me`. */
 export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['accounts']
-  app.post(
-    '/api/v1/auth/guest',
-    {
+  // The crowd's first request, so it is served by the fast lane too.
+  laneRoute(app, {
+    method: 'POST',
+    url: '/api/v1/auth/guest',
+    accepts: laneAccepts.any,
+    options: {
+      logLevel: 'warn',
       schema: {
         tags,
         summary: 'A cheap guest identity (no password, no account row)',
         response: { 201: SessionSchema },
       },
     },
-    async (_request, reply) => reply.code(201).send(await app.accounts.guest()),
-  )
+    handler: async () => ({ status: 201, body: await app.accounts.guest() }),
+  })
   app.post(
     '/api/v1/auth/register',
     {

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { principalOf } from '../../platform/auth.plugin.ts'
+import { bearerPrincipal, principalOf } from '../../platform/auth.plugin.ts'
+import { laneAccepts, laneRoute } from '../../platform/fast.lane.ts'
 import {
   ConfigureQueueBodySchema,
   EnterResponseSchema,
   FrontierSchema,
+  JoinQuerySchema,
   JoinResponseSchema,
   QueueParamsSchema,
   StatusResponseSchema,
@@ -15,32 +17,47 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['waiting-room']
   const queue = app.waitingRoom.service
 
-  app.post(
-    '/api/v1/events/:eventId/queue/join',
-    {
-      onRequest: app.authenticate,
+  // Join and status are the crowd's routes: served by the fast lane, and by Fastify for the rest.
+  laneRoute(app, {
+    method: 'POST',
+    url: '/api/v1/events/:eventId/queue/join',
+    accepts: laneAccepts.uuid('eventId', ['guest']),
+    options: {
+      // The crowd's arrivals: counted by the metrics, not logged one by one.
+      logLevel: 'warn',
       schema: {
         tags,
         summary: 'Take a place in line; joining again returns the same ticket',
-        security: [{ bearer: [] }],
+        security: [{ bearer: [] }, {}],
         params: QueueParamsSchema,
+        querystring: JoinQuerySchema,
         response: { 200: JoinResponseSchema, 201: JoinResponseSchema },
       },
     },
-    async (request, reply) => {
-      const { created, ...place } = await queue.join(request.params.eventId, principalOf(request).id)
-      return reply.code(created ? 201 : 200).send(place)
+    handler: async (request) => {
+      const eventId = request.params.eventId as string
+      const { authorization } = request.headers
+      // The lane hands the flag over as text, Fastify as the boolean its schema made of it.
+      const asGuest = !authorization && String(request.query.guest) === 'true'
+      // The event is checked before a guest is made, so a refused join costs no identity.
+      if (asGuest) await queue.assertJoinable(eventId)
+      const session = asGuest ? await app.accounts.guest() : undefined
+      const userId = session?.user.id ?? (await bearerPrincipal(app.accessTokens, authorization)).id
+      const { created, ...place } = await queue.join(eventId, userId)
+      return { status: created ? 201 : 200, body: session ? { ...place, session } : place }
     },
-  )
+  })
 
   const statusDuration = app.waitingRoom.metrics.statusDuration
-  app.get(
-    '/api/v1/events/:eventId/queue/status',
-    {
+  laneRoute(app, {
+    method: 'GET',
+    url: '/api/v1/events/:eventId/queue/status',
+    accepts: laneAccepts.uuid('eventId'),
+    options: {
       // Polled by the whole crowd: logging every request would cost more than answering it.
       logLevel: 'warn',
       // A JSON answer to fetch(), never a document: helmet's dozen document headers cost more here
-      // than they protect; nosniff, the one that matters for JSON, is set below.
+      // than they protect; nosniff, the one that matters for JSON, is always set.
       helmet: false,
       schema: {
         tags,
@@ -52,14 +69,17 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     // Synchronous on purpose: nothing here waits, so no promise per poll.
-    (request, reply) => {
+    handler: (request) => {
       const stopTimer = statusDuration.startTimer()
       const header = request.headers['x-queue-ticket']
-      const place = queue.status(request.params.eventId, typeof header === 'string' ? header : undefined)
+      const place = queue.status(
+        request.params.eventId as string,
+        typeof header === 'string' ? header : undefined,
+      )
       stopTimer()
-      reply.header('x-content-type-options', 'nosniff').send(place)
+      return { status: 200, body: place }
     },
-  )
+  })
 
   app.post(
     '/api/v1/events/:eventId/queue/enter',

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox'
+import { SessionSchema } from '../accounts/accounts.schemas.ts'
 
 export const QueueParamsSchema = Type.Object({ eventId: Type.String({ format: 'uuid' }) })
 
@@ -25,8 +26,18 @@ const placeProperties = {
   stale: Type.Boolean({ description: 'True when this process could not refresh the frontier lately' }),
 }
 
+export const JoinQuerySchema = Type.Object({
+  guest: Type.Optional(
+    Type.Boolean({
+      description:
+        'Without an Authorization header: join as a new guest, whose session comes back with the ticket (one request instead of two for an arriving visitor)',
+    }),
+  ),
+})
+
 export const JoinResponseSchema = Type.Object({
   ticket: Type.String({ description: 'Send it as X-Queue-Ticket' }),
+  session: Type.Optional(SessionSchema),
   state: Type.Union([Type.Literal('waiting'), Type.Literal('admitted'), Type.Literal('closed')]),
   ...placeProperties,
 })

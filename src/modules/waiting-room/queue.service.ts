@@ -73,10 +73,17 @@ export class QueueService {
     private readonly random: () => number = Math.random,
   ) {}
 
+  /** Throws what `join` would for an event that takes no joins: unknown, without a room, or closed. */
+  async assertJoinable(eventId: string): Promise<void> {
+    const settings = await this.openSettings(eventId)
+    if ((this.cache.get(eventId)?.frontier.state ?? settings.state) === 'closed')
+      throw new AppError('BW_QUEUE_CLOSED')
+  }
+
   async join(eventId: string, userId: string): Promise<{ created: boolean; ticket: string } & PlaceView> {
+    await this.assertJoinable(eventId)
     const settings = await this.openSettings(eventId)
     const cached = this.cache.get(eventId)
-    if ((cached?.frontier.state ?? settings.state) === 'closed') throw new AppError('BW_QUEUE_CLOSED')
     const joined = await guardRedis(this.state.join(eventId, userId, settings, this.clock()))
     this.cache.track(eventId)
     if (joined.created) this.metrics.joined.inc({ event_id: eventId })
