@@ -36,8 +36,9 @@ const EnvSchema = Type.Object({
   ),
   QUEUE_TICK_MS: Type.Integer({ minimum: 0, default: 200 }),
   QUEUE_REFRESH_MS: Type.Integer({ minimum: 0, default: 250 }),
-  // Longer than the longest pollAfterMs (30 s + 20 % jitter), so a patient poller is never skipped.
-  QUEUE_GRACE_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  // The longest pollAfterMs is half of it (at most 60 s, plus 20 % jitter), so a patient poller
+  // is never skipped.
+  QUEUE_GRACE_MS: Type.Integer({ minimum: 1000, default: 150_000 }),
   QUEUE_TICKET_TTL_SECONDS: Type.Integer({ minimum: 60, default: 24 * 3600 }),
   ADMISSION_TTL_SECONDS: Type.Integer({ minimum: 10, default: 600 }),
 })

@@ -194,3 +194,68 @@ test('hundreds of mutated tickets through HTTP are refused and counted', async (
     600,
   )
 })
+
+test('a sold-out room calls nobody until stock comes back, and its line polls rarely', async (t) => {
+  const app = await build(t, env)
+  const eventId = await createQueuedEvent(app, { admissionRatePerSec: 1, maxActive: 100 }, undefined, 2)
+  const [buyer, second] = await joinGuests(app, eventId, 4)
+  assert.ok(buyer && second)
+  const status = async (guest: typeof buyer) =>
+    (
+      await app.inject({
+        url: `/api/v1/events/${eventId}/queue/status`,
+        headers: { 'x-queue-ticket': guest.ticket },
+      })
+    ).json()
+  // The stock a process knows is reused for a second; wait that out rather than reach inside.
+  const afterStockTtl = () => new Promise((resolve) => setTimeout(resolve, 1100))
+
+  let now = Date.now()
+  const tick = async () => {
+    now += 1000
+    await app.waitingRoom.ticker.tick(now)
+    await app.waitingRoom.refresh()
+  }
+  // The first tick only starts the ticker's clock; the second calls one number.
+  await tick()
+  await tick()
+  assert.equal((await status(buyer)).state, 'admitted')
+  const entered = await app.inject({
+    method: 'POST',
+    url: `/api/v1/events/${eventId}/queue/enter`,
+    headers: { ...buyer.headers, 'x-queue-ticket': buyer.ticket },
+  })
+  assert.equal(entered.statusCode, 200, entered.body)
+  const hold = await app.inject({
+    method: 'POST',
+    url: `/api/v1/events/${eventId}/holds`,
+    headers: { ...buyer.headers, 'x-admission-token': entered.json().admissionToken },
+    payload: { quantity: 2 },
+  })
+  assert.equal(hold.statusCode, 201, hold.body)
+
+  // Everything is held: three more seconds of ticks call nobody.
+  await afterStockTtl()
+  for (let i = 0; i < 3; i++) await tick()
+  const waiting = await status(second)
+  assert.equal(waiting.state, 'waiting')
+  assert.equal(waiting.soldOut, true)
+  assert.equal(waiting.servingNumber, 1)
+  // The longest interval (60 s here) less its jitter: a sold-out line does not poll every second.
+  assert.ok(waiting.pollAfterMs >= 48_000, String(waiting.pollAfterMs))
+  const frontier = (await app.inject(`/api/v1/events/${eventId}/queue`)).json()
+  assert.equal(frontier.soldOut, true)
+
+  // The hold is released: the stock is back, and the line moves again.
+  const released = await app.inject({
+    method: 'DELETE',
+    url: `/api/v1/holds/${hold.json().holdId}`,
+    headers: buyer.headers,
+  })
+  assert.ok(released.statusCode < 300, released.body)
+  await afterStockTtl()
+  await tick()
+  const called = await status(second)
+  assert.equal(called.state, 'admitted')
+  assert.equal(called.soldOut, false)
+})

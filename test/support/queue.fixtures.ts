@@ -11,6 +11,7 @@ export async function createQueuedEvent(
     shuffleAtOpen?: boolean
   } = {},
   salesOpenAt = new Date(Date.now() - 60_000),
+  capacity = 1000,
 ): Promise<string> {
   const response = await app.inject({
     method: 'POST',
@@ -19,7 +20,7 @@ export async function createQueuedEvent(
     payload: {
       name: 'Flash drop',
       salesOpenAt: salesOpenAt.toISOString(),
-      capacity: 1000,
+      capacity,
       priceCents: 5000,
       currency: 'EUR',
       queue,

@@ -72,6 +72,8 @@ export interface Place {
   servingNumber: number
   etaSeconds: number
   pollAfterMs: number
+  /** Nothing left to sell: nobody is called until stock comes back. */
+  soldOut: boolean
   stale: boolean
 }
 export interface Frontier {
@@ -82,6 +84,7 @@ export interface Frontier {
   admissionRatePerSec: number
   maxActive: number
   active: number
+  soldOut: boolean
   stale: boolean
 }
 export interface Hold {

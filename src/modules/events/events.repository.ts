@@ -26,6 +26,18 @@ export class EventsRepository {
     return row
   }
 
+  /** Units neither sold nor held; undefined when there is no such event. */
+  async remaining(id: string): Promise<number | undefined> {
+    const [row] = await guard(
+      this.db
+        .select({ capacity: events.capacity, sold: events.sold })
+        .from(events)
+        .where(eq(events.id, id))
+        .limit(1),
+    )
+    return row ? row.capacity - row.sold : undefined
+  }
+
   list(limit: number, offset: number): Promise<EventRow[]> {
     return guard(
       this.db

@@ -45,6 +45,11 @@ export class EventsService {
     return toView(row)
   }
 
+  /** Units neither sold nor held, read fresh; undefined when there is no such event. */
+  remaining(id: string): Promise<number | undefined> {
+    return this.repository.remaining(id)
+  }
+
   /** Changes the waiting-room settings (the waiting room pushes them to its shared state). */
   async updateQueue(
     id: string,

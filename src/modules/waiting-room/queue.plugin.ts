@@ -80,7 +80,14 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
       admissionTokens,
       eventsSettingsStore(app.events),
       clock,
-      { admissionTtlSeconds: config.admissionTtlSeconds, staleAfterMs: 1500, settingsTtlMs: 5000 },
+      {
+        admissionTtlSeconds: config.admissionTtlSeconds,
+        staleAfterMs: 1500,
+        settingsTtlMs: 5000,
+        stockTtlMs: 1000,
+        // Half the grace period: a user who polls as asked is never taken for gone.
+        maxPollMs: Math.min(60_000, Math.floor(config.graceMs / 2)),
+      },
       metrics,
     )
     const ticker = new AdmissionTicker(
@@ -93,6 +100,7 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
     const refresh = async () => {
       await liveness.flush(state, clock())
       await cache.refresh()
+      await service.refreshStock()
       service.preparePreQueues()
       service.observe()
     }
@@ -164,5 +172,6 @@ function eventsSettingsStore(events: import('../events/events.service.ts').Event
   return {
     get: (eventId) => orNull(events.get(eventId)),
     update: (eventId, changes) => orNull(events.updateQueue(eventId, changes)),
+    remaining: async (eventId) => (await events.remaining(eventId)) ?? null,
   }
 }

@@ -23,6 +23,10 @@ const placeProperties = {
     description:
       'True before the opening of a sale that shuffles its pre-queue: your place is drawn at the opening',
   }),
+  soldOut: Type.Boolean({
+    description:
+      'Nothing left to sell right now: nobody is called until stock comes back (a hold expires or is released)',
+  }),
   stale: Type.Boolean({ description: 'True when this process could not refresh the frontier lately' }),
 }
 
@@ -60,6 +64,7 @@ export const FrontierSchema = Type.Object({
   admissionRatePerSec: Type.Integer({ minimum: 0 }),
   maxActive: Type.Integer({ minimum: 0 }),
   active: Type.Integer({ minimum: 0 }),
+  soldOut: Type.Boolean({ description: 'Nothing left to sell: admission waits for stock to come back' }),
   stale: Type.Boolean(),
 })
 

@@ -19,6 +19,8 @@ export interface RoomSettings extends QueueSettings {
 export interface RoomSettingsStore {
   get(eventId: string): Promise<RoomSettings | null>
   update(eventId: string, changes: Partial<QueueSettings>): Promise<RoomSettings | null>
+  /** Units still for sale (not sold, not held); null for an unknown event. */
+  remaining(eventId: string): Promise<number | null>
 }
 
 export interface QueueServiceOptions {
@@ -27,6 +29,10 @@ export interface QueueServiceOptions {
   staleAfterMs: number
   /** How long event settings are reused before being read again. */
   settingsTtlMs: number
+  /** How long an event's remaining stock is reused before being read again. */
+  stockTtlMs: number
+  /** The longest a waiting user is asked to wait between polls; under the liveness grace period. */
+  maxPollMs: number
 }
 
 export interface PlaceView {
@@ -38,6 +44,8 @@ export interface PlaceView {
   pollAfterMs: number
   /** In a pre-queue that is shuffled at the opening: `position` is how many share it, not a place. */
   preQueue: boolean
+  /** Nothing left to sell: nobody is called until stock comes back (a hold expires or is released). */
+  soldOut: boolean
   stale: boolean
 }
 
@@ -49,6 +57,7 @@ export interface FrontierView {
   admissionRatePerSec: number
   maxActive: number
   active: number
+  soldOut: boolean
   stale: boolean
 }
 
@@ -58,6 +67,7 @@ const maxSettingsCached = 10_000
 export class QueueService {
   private readonly settingsCache = new Map<string, { settings: RoomSettings | null; loadedAt: number }>()
   private readonly preQueueOrders = new Map<string, PreQueueOrder>()
+  private readonly stock = new Map<string, { remaining: number | null; loadedAt: number }>()
 
   constructor(
     private readonly state: QueueState,
@@ -163,7 +173,7 @@ export class QueueService {
         refreshedAt: this.clock(),
       }
     }
-    return this.frontierView(cached)
+    return this.frontierView(eventId, cached)
   }
 
   async configure(eventId: string, changes: Partial<QueueSettings>): Promise<FrontierView> {
@@ -174,7 +184,7 @@ export class QueueService {
     const cached = await guardRedis(this.cache.load(eventId))
     if (!cached) throw new Error('queue state has no frontier right after configure')
     this.metrics.admissionRate.set({ event_id: eventId }, cached.frontier.admissionRatePerSec)
-    return this.frontierView(cached)
+    return this.frontierView(eventId, cached)
   }
 
   /** Events whose sale has opened: before it, joins form a pre-queue and nobody is called. */
@@ -186,6 +196,8 @@ export class QueueService {
     for (const id of known) {
       const settings = await this.settingsOf(id).catch(() => null)
       if (!settings?.enabled || settings.salesOpenAt.getTime() > now) continue
+      // Nobody is called into a shop with nothing to sell; the line moves again when stock comes back.
+      if ((await this.remainingOf(id).catch(() => null)) === 0) continue
       // The pre-queue is shuffled once, by the leader, before anyone in it is called.
       if (settings.shuffleAtOpen && !this.cache.get(id)?.frontier.preQueue) {
         await this.state.sealPreQueue(id, randomBytes(16).toString('hex'), now)
@@ -193,6 +205,28 @@ export class QueueService {
       ids.push(id)
     }
     return ids
+  }
+
+  /**
+   * Reads the remaining stock of every event this process answers for, at most once per
+   * `stockTtlMs`, so that polls can say "sold out" without a database call of their own.
+   */
+  async refreshStock(): Promise<void> {
+    for (const id of this.cache.eventIds()) await this.remainingOf(id)
+  }
+
+  private async remainingOf(eventId: string): Promise<number | null> {
+    const now = this.clock()
+    const hit = this.stock.get(eventId)
+    if (hit && now - hit.loadedAt < this.options.stockTtlMs) return hit.remaining
+    const remaining = await this.settingsStore.remaining(eventId)
+    if (this.stock.size >= maxSettingsCached) this.stock.clear()
+    this.stock.set(eventId, { remaining, loadedAt: now })
+    return remaining
+  }
+
+  private soldOut(eventId: string): boolean {
+    return this.stock.get(eventId)?.remaining === 0
   }
 
   /** Publishes what this process last saw, for the gauges. */
@@ -276,29 +310,41 @@ export class QueueService {
       : Math.max(0, this.rankOf(eventId, number, cached) - servingNumber)
     const state = position === 0 ? 'admitted' : frontier?.state === 'closed' ? 'closed' : 'waiting'
     const etaSeconds = Math.ceil(position / Math.max(rate, 1))
+    const soldOut = this.soldOut(eventId)
     return {
       state,
       number,
       position,
       servingNumber,
       etaSeconds,
-      pollAfterMs: this.pollAfter(etaSeconds, state),
+      pollAfterMs: this.pollAfter(etaSeconds, state, soldOut),
       preQueue,
+      soldOut,
       stale: !cached || this.clock() - cached.refreshedAt > this.options.staleAfterMs,
     }
   }
 
   /**
-   * Far back: poll rarely (a quarter of the wait, up to 30 s); near the front: every second or two.
-   * ±20 % jitter spreads 300,000 pollers so they never arrive in lockstep.
+   * Far back: poll rarely (half the expected wait, up to `maxPollMs`); near the front: every
+   * second or two. Halving the wait each time costs a user a handful of polls for the whole line
+   * (about log2 of the wait in seconds) while still catching the call within a second or so.
+   * A sold-out room moves for nobody, so its line polls at the longest interval. ±20 % jitter
+   * spreads 300,000 pollers so they never arrive in lockstep.
    */
-  private pollAfter(etaSeconds: number, state: PlaceView['state']): number {
-    if (state === 'closed') return 30_000
-    const base = state === 'admitted' ? 1000 : Math.min(30_000, Math.max(1000, (etaSeconds * 1000) / 4))
-    return Math.round(base * (0.8 + 0.4 * this.random()))
+  private pollAfter(etaSeconds: number, state: PlaceView['state'], soldOut: boolean): number {
+    const longest = this.options.maxPollMs
+    if (state === 'closed') return longest
+    const base =
+      state === 'admitted'
+        ? 1000
+        : soldOut
+          ? longest
+          : Math.min(longest, Math.max(1000, (etaSeconds * 1000) / 2))
+    // The jitter never takes a poll past the longest interval, which the liveness grace relies on.
+    return Math.min(Math.round(base * (0.8 + 0.4 * this.random())), Math.round(longest * 1.2))
   }
 
-  private frontierView(cached: CachedFrontier): FrontierView {
+  private frontierView(eventId: string, cached: CachedFrontier): FrontierView {
     const { frontier } = cached
     return {
       state: frontier.state,
@@ -308,6 +354,7 @@ export class QueueService {
       admissionRatePerSec: frontier.admissionRatePerSec,
       maxActive: frontier.maxActive,
       active: frontier.active,
+      soldOut: this.soldOut(eventId),
       stale: this.clock() - cached.refreshedAt > this.options.staleAfterMs,
     }
   }

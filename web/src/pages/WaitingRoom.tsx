@@ -129,7 +129,7 @@ export function WaitingRoom({
         setError(e)
         delay = 3000
       }
-      if (!stopped) timer = setTimeout(poll, Math.max(500, Math.min(delay, 30_000)))
+      if (!stopped) timer = setTimeout(poll, Math.max(500, Math.min(delay, 72_000)))
     }
     void poll()
     return () => {
@@ -138,7 +138,8 @@ export function WaitingRoom({
     }
   }, [ticket, event.id, enter, onRefreshEvent])
 
-  const soldOut = event.remaining === 0
+  // The line's own word is the freshest; the event's stock covers the time before the first poll.
+  const soldOut = place?.soldOut ?? frontier?.soldOut ?? event.remaining === 0
   const roomState = frontier?.state ?? event.queue.state
   const position = place?.position ?? null
   const ahead = position === null ? null : Math.max(0, position - 1)
