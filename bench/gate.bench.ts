@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process'
+import { type ChildProcess, execFileSync } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { once } from 'node:events'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -135,12 +136,22 @@ async function cpuPerRequest(pid: number, options: LoadOptions, amount: number):
 }
 
 type Server = Served & { pid: number }
+const servers: ChildProcess[] = []
 
 /** A server from queue.bench.ts's `--serve` mode, in its own process, with its pid. */
 async function serve(kind: 'bare' | 'app', redis?: string): Promise<Server> {
   const { served, proc } = await serveChild(kind, { BENCH_APP_REDIS_URL: redis ?? '', BENCH_SECRET: secret })
+  servers.push(proc)
   if (proc.pid === undefined) throw new Error(`${kind} server has no pid`)
   return { ...served, pid: proc.pid }
+}
+
+/** Stops the servers and waits until they have exited, so that none writes to Redis afterwards. */
+async function stopServers(): Promise<void> {
+  const running = servers.filter((proc) => proc.exitCode === null && proc.signalCode === null)
+  const exited = running.map((proc) => once(proc, 'exit'))
+  stopChildren()
+  await Promise.all(exited)
 }
 
 async function statusFigure(bare: Server, app: Server): Promise<void> {
@@ -256,14 +267,14 @@ async function salesFigures(base: string): Promise<void> {
   await admin.query(`CREATE DATABASE ${dbName}`)
   const url = new URL(base)
   url.pathname = `/${dbName}`
-  const postgresCpu = localPostgresCpu((await admin.query('SELECT pg_backend_pid() AS pid')).rows[0].pid)
+  const script = join(tmpdir(), `breakwater-gate-${dbName}.sql`)
   try {
+    const postgresCpu = localPostgresCpu((await admin.query('SELECT pg_backend_pid() AS pid')).rows[0].pid)
     const scratch = new pg.Client({ connectionString: url.toString() })
     await scratch.connect()
     await scratch.query('CREATE TABLE stock (id int PRIMARY KEY, sold int NOT NULL, capacity int NOT NULL)')
     await scratch.query('INSERT INTO stock VALUES (1, 0, 2000000000)')
     await scratch.end()
-    const script = join(tmpdir(), `breakwater-gate-${dbName}.sql`)
     writeFileSync(script, 'UPDATE stock SET sold = sold + 1 WHERE id = 1 AND sold + 1 <= capacity;\n')
 
     const app = await buildApp({
@@ -347,12 +358,13 @@ async function salesFigures(base: string): Promise<void> {
               return { subject, baseline, ratio: costRatio(subject, baseline) }
             })
           : null,
-        note: postgresCpu ? 'the rounds above' : 'skipped: PostgreSQL does not run on this machine',
+        note: postgresCpu ? 'the rounds above' : 'not measured: PostgreSQL does not run on this machine',
       })
     } finally {
       await app.close()
     }
   } finally {
+    rmSync(script, { force: true })
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
     await admin.end()
   }
@@ -431,9 +443,15 @@ try {
     mark('join measured')
   } else
     for (const figure of ['join (Redis) ÷ bare node:http', 'join (Redis) ÷ redis-benchmark INCR'] as const)
-      results.push({ figure, pairs: null, note: `skipped: no Redis at ${redisUrl}, or no redis-benchmark` })
+      results.push({
+        figure,
+        pairs: null,
+        note: redis
+          ? `not measured: no Redis at ${redisUrl}, or no redis-benchmark`
+          : 'not measured: GATE_REDIS_URL=off',
+      })
 } finally {
-  stopChildren()
+  await stopServers()
   if (withRedis && redis) deleteKeys(redis.host, redis.port, prefix)
 }
 
@@ -445,7 +463,7 @@ if (databaseUrl && databaseUrl !== 'off' && reachable('pgbench', ['--version']))
     results.push({
       figure,
       pairs: null,
-      note: 'skipped: no GATE_DATABASE_URL (or TEST_DATABASE_URL), or no pgbench',
+      note: 'not measured: no GATE_DATABASE_URL (or TEST_DATABASE_URL), or no pgbench',
     })
 
 let failed = 0
