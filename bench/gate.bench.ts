@@ -23,8 +23,9 @@ import { type Served, serveChild, stopChildren } from './served.process.ts'
  * whether the load generator, the server or a neighbour holds the CPU, while the CPU a request
  * costs the server barely does. Rounds alternate baseline and subject, so a neighbour's load hits
  * both alike, and each figure is the median of the rounds' ratios. The floors sit well under what
- * this code measures, quiet or loaded: the gate catches a change that makes Breakwater several
- * times slower, not one that costs a few per cent. The design targets are printed beside them.
+ * this code measures, with or without a neighbour's load: the gate catches a change that makes
+ * Breakwater several times slower, not one that costs a few per cent. The design targets are
+ * printed beside them.
  *
  *   GATE_ROUNDS=7   GATE_FLOOR_SCALE=1 (multiplies every floor: >1 shows the gate failing)
  *   GATE_REDIS_URL (or TEST_REDIS_URL, else redis://127.0.0.1:6379; "off" skips the join figures)
@@ -162,9 +163,9 @@ async function statusFigure(bare: Server, app: Server): Promise<void> {
     headers,
   }
   const amount = 3000
-  // Warm-up: the JIT, and the status route's first polls.
-  await cpuPerRequest(bare.pid, bareLoad, amount)
+  // Warm-up: the JIT, and the status route's first polls; the bare server last, as it goes first.
   for (let i = 0; i < 2; i++) await cpuPerRequest(app.pid, statusLoad, amount)
+  for (let i = 0; i < 2; i++) await cpuPerRequest(bare.pid, bareLoad, amount)
   const pairs = await paired(
     () => cpuPerRequest(bare.pid, bareLoad, amount),
     () => cpuPerRequest(app.pid, statusLoad, amount),
@@ -206,36 +207,44 @@ async function joinFigures(bare: Server, app: Server, redis: { host: string; por
     method: 'POST',
     headers: { authorization: `Bearer ${pool[0]}` },
   }
-  // The Redis CPU that each join round costs, kept for the second figure.
-  const redisPerJoin: number[] = []
+  const incrs = 10_000
+  /** Redis CPU µs per INCR from redis-benchmark, and per join over `amount` joins: each round measures both. */
+  const redisCost: { incr: number[]; join: number[] } = { incr: [], join: [] }
   const join = async () => {
     const before = redisCpu(host, port)
     const nodeCost = await cpuPerRequest(app.pid, joinLoad, amount)
-    redisPerJoin.push(((redisCpu(host, port) - before) * 1e6) / amount)
+    redisCost.join.push(((redisCpu(host, port) - before) * 1e6) / amount)
     return nodeCost
   }
-  for (let i = 0; i < warmUp; i++) await join()
-  for (let i = 0; i < 2; i++) await cpuPerRequest(bare.pid, bareLoad, amount)
-  redisPerJoin.length = 0
-  const pairs = await paired(() => cpuPerRequest(bare.pid, bareLoad, amount), join, costRatio)
-  results.push({ figure: 'join (Redis) ÷ bare node:http', pairs, note: `${amount} POSTs a round` })
-
-  const incrs = 10_000
-  const incrCost = () => {
+  const incr = () => {
     const before = redisCpu(host, port)
     execFileSync(
       'redis-benchmark',
       ['-h', host, '-p', port, '-t', 'incr', '-n', String(incrs), '-c', String(connections), '-q'],
       { stdio: 'ignore', timeout: 60_000 },
     )
-    return ((redisCpu(host, port) - before) * 1e6) / incrs
+    redisCost.incr.push(((redisCpu(host, port) - before) * 1e6) / incrs)
   }
-  let round = 0
-  const incrPairs = await paired(incrCost, () => redisPerJoin[round++] ?? Number.NaN, costRatio)
+  for (let i = 0; i < warmUp; i++) await join()
+  for (let i = 0; i < 2; i++) await cpuPerRequest(bare.pid, bareLoad, amount)
+  redisCost.join.length = 0
+  const pairs = await paired(
+    () => cpuPerRequest(bare.pid, bareLoad, amount),
+    async () => {
+      const nodeCost = await join()
+      incr()
+      return nodeCost
+    },
+    costRatio,
+  )
+  results.push({ figure: 'join (Redis) ÷ bare node:http', pairs, note: `${amount} POSTs a round` })
   results.push({
     figure: 'join (Redis) ÷ redis-benchmark INCR',
-    pairs: incrPairs,
-    note: `the join rounds above; ${incrs} INCRs a round`,
+    pairs: redisCost.join.map((subject, i) => {
+      const baseline = redisCost.incr[i] ?? Number.NaN
+      return { subject, baseline, ratio: costRatio(subject, baseline) }
+    }),
+    note: `the join rounds above, each followed by ${incrs} INCRs`,
   })
 }
 
@@ -358,7 +367,9 @@ async function salesFigures(base: string): Promise<void> {
               return { subject, baseline, ratio: costRatio(subject, baseline) }
             })
           : null,
-        note: postgresCpu ? 'the rounds above' : 'not measured: PostgreSQL does not run on this machine',
+        note: postgresCpu
+          ? "the rounds above; pgbench's share includes opening its connections"
+          : 'not measured: PostgreSQL does not run on this machine',
       })
     } finally {
       await app.close()
@@ -472,7 +483,8 @@ for (const { figure, pairs, note } of results) {
   const floor = Number((floors[figure] * floorScale).toFixed(3))
   const target = targets[figure]
   const ratios = pairs?.map((p) => p.ratio) ?? []
-  const ratio = pairs ? median(ratios) : null
+  // A round that could not be measured (NaN) fails the figure rather than hide in the median.
+  const ratio = pairs ? (ratios.every(Number.isFinite) ? median(ratios) : Number.NaN) : null
   const verdict = ratio === null ? (strict ? 'FAIL' : 'skip') : ratio >= floor ? 'ok' : 'FAIL'
   if (verdict === 'FAIL') failed++
   console.log(
