@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import { Pool } from 'undici'
+import { Http1Pool } from './http1.pool.ts'
 import { StepStats } from './step.stats.ts'
 
 export interface LoadResponse {
@@ -39,19 +40,35 @@ export function isLoopback(url: URL): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
+type LanePool = Http1Pool | Pool
+
+/** The driver's own lean pool for plain http; undici for a remote https target. */
+function lanePool(target: URL, connections: number, timeoutMs: number): LanePool {
+  const connectTimeoutMs = Math.min(timeoutMs, 10_000)
+  if (target.protocol === 'http:') return new Http1Pool(target, { connections, timeoutMs, connectTimeoutMs })
+  return new Pool(target.origin, {
+    connections,
+    pipelining: 1,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connectTimeout: connectTimeoutMs,
+  })
+}
+
 /**
- * The load driver's HTTP side: one undici pool with a bounded number of connections shared by
- * every simulated user, so a user who is only waiting costs a timer, not a socket. Every request
- * is timed into its step's HDR histogram, failures included.
+ * The load driver's HTTP side: one pool with a bounded number of connections shared by every
+ * simulated user, so a user who is only waiting costs a timer, not a socket. Every request is
+ * timed into its step's HDR histogram, failures included.
  *
- * Requests go through the pool's `dispatch` with one small handler each, not `request()`: that
- * builds a body stream, a promise and a parsed header object per response, roughly a third of the
- * driver's CPU per request, and under overload every queued request held them for seconds.
+ * Requests go through the driver's own lean HTTP/1.1 pools (see http1.pool.ts), or undici's for
+ * an https target, with one small handler object each: undici's `request()` built a body stream,
+ * a promise and a parsed header object per response, and under overload every queued request
+ * held them for seconds.
  */
 export class LoadClient {
-  private readonly pool: Pool
-  private readonly checkoutPool: Pool
-  private readonly probe: Pool
+  private readonly pool: LanePool
+  private readonly checkoutPool: LanePool
+  private readonly probe: LanePool
   crowdEnded = false
   readonly steps = new Map<string, StepStats>()
   inFlight = 0
@@ -62,23 +79,9 @@ export class LoadClient {
     readonly target: URL,
     options: { connections: number; timeoutMs: number },
   ) {
-    this.pool = new Pool(target.origin, {
-      connections: options.connections,
-      pipelining: 1,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      connectTimeout: Math.min(options.timeoutMs, 10_000),
-    })
-    this.checkoutPool = new Pool(target.origin, {
-      connections: Math.max(4, Math.ceil(options.connections / 4)),
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    })
-    this.probe = new Pool(target.origin, {
-      connections: 2,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    })
+    this.pool = lanePool(target, options.connections, options.timeoutMs)
+    this.checkoutPool = lanePool(target, Math.max(4, Math.ceil(options.connections / 4)), options.timeoutMs)
+    this.probe = lanePool(target, 2, options.timeoutMs)
   }
 
   /**
@@ -89,7 +92,8 @@ export class LoadClient {
   endCrowd(): void {
     if (this.crowdEnded) return
     this.crowdEnded = true
-    this.pool.destroy().catch(() => {})
+    if (this.pool instanceof Http1Pool) this.pool.destroy()
+    else this.pool.destroy().catch(() => {})
   }
 
   stats(step: string): StepStats {
@@ -120,8 +124,9 @@ export class LoadClient {
       body = JSON.stringify(request.json)
       headers = { ...headers, 'content-type': 'application/json' }
     }
-    const pool = crowd ? this.pool : request.lane === 'probe' ? this.probe : this.checkoutPool
-    pool.dispatch({ method: request.method, path: request.path, headers, body }, exchange)
+    const options = { method: request.method, path: request.path, headers, body }
+    if (crowd) this.pool.dispatch(options, exchange)
+    else (request.lane === 'probe' ? this.probe : this.checkoutPool).dispatch(options, exchange)
   }
 
   /** Sends one request and records it; network failures come back as status 0, never as a throw. */
@@ -143,7 +148,7 @@ export class LoadClient {
 }
 
 /**
- * One request in flight, as undici's dispatch handler: collects the body, records the latency
+ * One request in flight, as a dispatch handler of undici or of the crowd's pool: collects the body, records the latency
  * (from the moment the user sent it, so time queued in the pool counts) and answers the recipient.
  */
 class Exchange {
