@@ -118,14 +118,18 @@ export interface JoinTiming {
 }
 
 function joinCheck(joins: JoinTiming | null): Check {
-  const name = `every user joined within ${joins?.withinSeconds ?? '–'} s`
-  if (joins === null) return { name, ok: null, detail: 'not judged: no waiting room in this scenario' }
+  if (joins === null)
+    return {
+      name: 'every user joined in time',
+      ok: null,
+      detail: 'not judged: no waiting room in this scenario',
+    }
   const { arrived, joined, firstArrivalAt, lastAnsweredAt, withinSeconds } = joins
   const took =
     firstArrivalAt === null || lastAnsweredAt === null ? null : Math.max(0, lastAnsweredAt - firstArrivalAt)
   const missing = arrived - joined
   return {
-    name,
+    name: `every user joined within ${withinSeconds} s`,
     ok: arrived > 0 && missing === 0 && took !== null && took <= withinSeconds,
     detail: [
       `${joined} of ${arrived} arrived users joined`,

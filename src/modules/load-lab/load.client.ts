@@ -148,8 +148,9 @@ export class LoadClient {
 }
 
 /**
- * One request in flight, as a dispatch handler of undici or of the crowd's pool: collects the body, records the latency
- * (from the moment the user sent it, so time queued in the pool counts) and answers the recipient.
+ * One request in flight, as a dispatch handler of either pool: collects the body, records the
+ * latency (from the moment the user sent it, so time queued in the pool counts) and answers the
+ * recipient.
  */
 class Exchange {
   private readonly started = performance.now()

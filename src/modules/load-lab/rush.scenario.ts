@@ -123,8 +123,7 @@ class Crowd {
   /** Users whose join has been answered (or failed): the run never ends before all have joined. */
   joinsSettled = 0
   done = 0
-  private launched: number | null = null
-  private outcome: { resolve: () => void; reject: (error: unknown) => void } | null = null
+  private waiting: { launched: number; resolve: () => void; reject: (error: unknown) => void } | null = null
   private failure: { error: unknown } | null = null
 
   constructor(
@@ -145,9 +144,8 @@ class Crowd {
 
   /** Resolves once each of the `launched` users is done; rejects on the first that threw. */
   settled(launched: number): Promise<void> {
-    this.launched = launched
     return new Promise((resolve, reject) => {
-      this.outcome = { resolve, reject }
+      this.waiting = { launched, resolve, reject }
       this.check()
     })
   }
@@ -163,9 +161,9 @@ class Crowd {
   }
 
   private check(): void {
-    if (this.outcome === null) return
-    if (this.failure) this.outcome.reject(this.failure.error)
-    else if (this.launched !== null && this.done >= this.launched) this.outcome.resolve()
+    if (this.waiting === null) return
+    if (this.failure) this.waiting.reject(this.failure.error)
+    else if (this.done >= this.waiting.launched) this.waiting.resolve()
   }
 
   /** The rest of an admitted user's visit: enter, then maybe hold, order and pay. */
