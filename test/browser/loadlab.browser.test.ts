@@ -28,6 +28,7 @@ test('the load report renders in Chromium without errors', async (t) => {
     until: 'sold-out',
     lingerSeconds: 1,
     rateTolerance: 0.02,
+    joinWithinSeconds: 60,
     verifyBuyers: 100,
     holdTtlSeconds: 600,
     admin,

@@ -37,6 +37,7 @@ test('rush at small size against an embedded server: every correctness check pas
       until: 'sold-out',
       lingerSeconds: 1,
       rateTolerance: 0.02,
+      joinWithinSeconds: 60,
     }),
   )
   assert.deepEqual(

@@ -78,6 +78,7 @@ const fine: CorrectnessInput = {
   serverErrors: 0,
   networkErrors: 0,
   holdsMayHaveExpired: false,
+  joins: { arrived: 300, joined: 300, firstArrivalAt: 2, lastAnsweredAt: 61.5, withinSeconds: 60 },
 }
 
 test('evaluate: a correct sale passes every check', () => {
@@ -106,4 +107,50 @@ test('evaluate: each fault fails its own check', () => {
   assert.deepEqual(failing({ serverErrors: 1 }), ['no 5xx, no network errors'])
   // Not judged is not failed.
   assert.deepEqual(failing({ measuredRate: null, holdsMayHaveExpired: true, holdsGranted: 20 }), [])
+})
+
+test('joined within N s: every arrived user joined, the last within N s of the first arrival', () => {
+  const check = (joins: Partial<NonNullable<CorrectnessInput['joins']>>) => {
+    const found = evaluate({
+      ...fine,
+      joins: { ...(fine.joins as NonNullable<CorrectnessInput['joins']>), ...joins },
+    }).find((c) => c.name.startsWith('every user joined'))
+    assert.ok(found, 'the join check is there')
+    return found
+  }
+  assert.equal(check({}).name, 'every user joined within 60 s')
+  assert.equal(check({}).ok, true)
+  assert.match(check({}).detail, /300 of 300 arrived users joined; the last join was answered 59\.5 s/)
+  assert.equal(check({ lastAnsweredAt: 62 }).ok, true, 'exactly at the limit passes')
+
+  // The last join answered too late: fails, and says when.
+  const late = check({ lastAnsweredAt: 282 })
+  assert.equal(late.ok, false)
+  assert.match(
+    late.detail,
+    /300 of 300 arrived users joined; the last join was answered 280\.0 s after the first arrival \(limit 60 s\)/,
+  )
+  assert.equal(check({ lastAnsweredAt: 282, withinSeconds: 300 }).ok, true)
+
+  // A join that failed (or a guest identity that did): not every user joined, however fast.
+  const failed = check({ joined: 299 })
+  assert.equal(failed.ok, false)
+  assert.match(failed.detail, /299 of 300 arrived users joined; 1 failed or were cut/)
+  const none = check({ joined: 0, lastAnsweredAt: null })
+  assert.equal(none.ok, false)
+  assert.match(none.detail, /0 of 300 arrived users joined; 300 failed or were cut; no join was answered/)
+  assert.equal(check({ arrived: 0, joined: 0, firstArrivalAt: null, lastAnsweredAt: null }).ok, false)
+
+  // It fails the run, as the other checks do.
+  assert.deepEqual(
+    evaluate({ ...fine, joins: { ...(fine.joins as NonNullable<CorrectnessInput['joins']>), joined: 10 } })
+      .filter((c) => c.ok === false)
+      .map((c) => c.name),
+    ['every user joined within 60 s'],
+  )
+  // No waiting room: not judged.
+  assert.equal(
+    evaluate({ ...fine, joins: null }).find((c) => c.name.startsWith('every user joined'))?.ok,
+    null,
+  )
 })

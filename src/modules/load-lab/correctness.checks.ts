@@ -102,6 +102,45 @@ export interface CorrectnessInput {
   networkErrors: number
   /** Holds may have expired and returned stock when the run outlived them. */
   holdsMayHaveExpired: boolean
+  /** How the crowd joined the waiting room; null when the scenario has none. */
+  joins: JoinTiming | null
+}
+
+/** The target "every user joined within N s": the crowd's joins, in seconds since the run started. */
+export interface JoinTiming {
+  arrived: number
+  /** Users whose join was answered 200 or 201. */
+  joined: number
+  firstArrivalAt: number | null
+  /** When the last successful join was answered; null when none was. */
+  lastAnsweredAt: number | null
+  withinSeconds: number
+}
+
+function joinCheck(joins: JoinTiming | null): Check {
+  if (joins === null)
+    return {
+      name: 'every user joined in time',
+      ok: null,
+      detail: 'not judged: no waiting room in this scenario',
+    }
+  const { arrived, joined, firstArrivalAt, lastAnsweredAt, withinSeconds } = joins
+  const took =
+    firstArrivalAt === null || lastAnsweredAt === null ? null : Math.max(0, lastAnsweredAt - firstArrivalAt)
+  const missing = arrived - joined
+  return {
+    name: `every user joined within ${withinSeconds} s`,
+    ok: arrived > 0 && missing === 0 && took !== null && took <= withinSeconds,
+    detail: [
+      `${joined} of ${arrived} arrived users joined`,
+      missing > 0 ? `${missing} failed or were cut` : null,
+      took === null
+        ? 'no join was answered'
+        : `the last join was answered ${took.toFixed(1)} s after the first arrival (limit ${withinSeconds} s)`,
+    ]
+      .filter((part) => part !== null)
+      .join('; '),
+  }
 }
 
 export function evaluate(input: CorrectnessInput): Check[] {
@@ -147,6 +186,7 @@ export function evaluate(input: CorrectnessInput): Check[] {
             ? 'not judged: the room was not busy long enough to measure'
             : `${input.measuredRate.rate.toFixed(1)}/s over ${input.measuredRate.seconds.toFixed(1)} s, setting ${input.rateSetting}/s`,
     },
+    joinCheck(input.joins),
     {
       name: 'no 5xx, no network errors',
       ok: input.serverErrors === 0 && input.networkErrors === 0,

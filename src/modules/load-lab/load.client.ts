@@ -1,11 +1,22 @@
 import { performance } from 'node:perf_hooks'
 import { Pool } from 'undici'
+import { Http1Pool } from './http1.pool.ts'
 import { StepStats } from './step.stats.ts'
 
 export interface LoadResponse {
   status: number
   // biome-ignore lint/suspicious/noExplicitAny: JSON from the server under test, read field by field.
   body: any
+}
+
+/**
+ * Hears the answer to one request sent with `dispatch`: the status (0 when the request failed or
+ * the run cut it, with `{error}` as the body) and the parsed body. An object with a method rather
+ * than a callback, so a simulated user can hear its own answers without a closure per request.
+ */
+export interface Recipient {
+  // biome-ignore lint/suspicious/noExplicitAny: JSON from the server under test, read field by field.
+  answered(status: number, body: any): void
 }
 
 export interface LoadRequest {
@@ -29,16 +40,36 @@ export function isLoopback(url: URL): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
+type LanePool = Http1Pool | Pool
+
+/** The driver's own lean pool for plain http; undici for a remote https target. */
+function lanePool(target: URL, connections: number, timeoutMs: number): LanePool {
+  const connectTimeoutMs = Math.min(timeoutMs, 10_000)
+  if (target.protocol === 'http:') return new Http1Pool(target, { connections, timeoutMs, connectTimeoutMs })
+  return new Pool(target.origin, {
+    connections,
+    pipelining: 1,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connectTimeout: connectTimeoutMs,
+  })
+}
+
 /**
- * The load driver's HTTP side: one undici pool with a bounded number of connections shared by
- * every simulated user, so a user who is only waiting costs a timer, not a socket. Every request
- * is timed into its step's HDR histogram, failures included.
+ * The load driver's HTTP side: one pool with a bounded number of connections shared by every
+ * simulated user, so a user who is only waiting costs a timer, not a socket. Every request is
+ * timed into its step's HDR histogram, failures included.
+ *
+ * Requests go through the driver's own lean HTTP/1.1 pools (see http1.pool.ts), or undici's for
+ * an https target, with one small handler object each: undici's `request()` built a body stream,
+ * a promise and a parsed header object per response, and under overload every queued request
+ * held them for seconds.
  */
 export class LoadClient {
-  private readonly pool: Pool
-  private readonly checkoutPool: Pool
-  private readonly probe: Pool
-  private crowdEnded = false
+  private readonly pool: LanePool
+  private readonly checkoutPool: LanePool
+  private readonly probe: LanePool
+  crowdEnded = false
   readonly steps = new Map<string, StepStats>()
   inFlight = 0
   /** Crowd requests still queued or running when the run ended: dropped, not counted as errors. */
@@ -48,23 +79,9 @@ export class LoadClient {
     readonly target: URL,
     options: { connections: number; timeoutMs: number },
   ) {
-    this.pool = new Pool(target.origin, {
-      connections: options.connections,
-      pipelining: 1,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      connectTimeout: Math.min(options.timeoutMs, 10_000),
-    })
-    this.checkoutPool = new Pool(target.origin, {
-      connections: Math.max(4, Math.ceil(options.connections / 4)),
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    })
-    this.probe = new Pool(target.origin, {
-      connections: 2,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    })
+    this.pool = lanePool(target, options.connections, options.timeoutMs)
+    this.checkoutPool = lanePool(target, Math.max(4, Math.ceil(options.connections / 4)), options.timeoutMs)
+    this.probe = lanePool(target, 2, options.timeoutMs)
   }
 
   /**
@@ -75,7 +92,8 @@ export class LoadClient {
   endCrowd(): void {
     if (this.crowdEnded) return
     this.crowdEnded = true
-    this.pool.destroy().catch(() => {})
+    if (this.pool instanceof Http1Pool) this.pool.destroy()
+    else this.pool.destroy().catch(() => {})
   }
 
   stats(step: string): StepStats {
@@ -87,51 +105,35 @@ export class LoadClient {
     return stats
   }
 
-  /** Sends one request and records it; network failures come back as status 0, never as a throw. */
-  async send(step: string, request: LoadRequest): Promise<LoadResponse> {
-    const stats = this.stats(step)
-    const headers: Record<string, string> = { ...request.headers }
+  /**
+   * Sends one request, records it, and tells `recipient` the answer. Failures are answered as
+   * status 0, never thrown; a request that cannot even be sent (the run has ended) is answered
+   * before this returns, so a recipient sends its next request last.
+   */
+  dispatch(step: string, request: LoadRequest, recipient: Recipient): void {
+    const crowd = request.lane === undefined || request.lane === 'crowd'
+    const exchange = new Exchange(this, this.stats(step), request.expect, crowd, recipient)
+    this.inFlight++
+    if (crowd && this.crowdEnded) {
+      exchange.onError(new Error('run ended'))
+      return
+    }
+    let headers = request.headers
     let body: string | undefined
     if (request.json !== undefined) {
       body = JSON.stringify(request.json)
-      headers['content-type'] = 'application/json'
+      headers = { ...headers, 'content-type': 'application/json' }
     }
-    const crowd = request.lane === undefined || request.lane === 'crowd'
-    const pool = crowd ? this.pool : request.lane === 'probe' ? this.probe : this.checkoutPool
-    const started = performance.now()
-    this.inFlight++
-    try {
-      if (crowd && this.crowdEnded) throw new Error('run ended')
-      const response = await pool.request({
-        origin: this.target.origin,
-        method: request.method,
-        path: request.path,
-        headers,
-        body,
-      })
-      const text = await response.body.text()
-      const latency = performance.now() - started
-      const status = response.statusCode
-      const expected = (status >= 200 && status < 300) || (request.expect ?? []).includes(status)
-      stats.record(latency, { status, expected })
-      let parsed: unknown = null
-      try {
-        parsed = text ? JSON.parse(text) : null
-      } catch {
-        parsed = { raw: text.slice(0, 200) }
-      }
-      return { status, body: parsed }
-    } catch (error) {
-      if (crowd && this.crowdEnded) {
-        this.abandonedAtEnd++
-        return { status: 0, body: { error: 'run ended' } }
-      }
-      const code = (error as { code?: string }).code ?? (error as Error).name ?? 'unknown'
-      stats.record(performance.now() - started, { error: code, expected: false })
-      return { status: 0, body: { error: code } }
-    } finally {
-      this.inFlight--
-    }
+    const options = { method: request.method, path: request.path, headers, body }
+    if (crowd) this.pool.dispatch(options, exchange)
+    else (request.lane === 'probe' ? this.probe : this.checkoutPool).dispatch(options, exchange)
+  }
+
+  /** Sends one request and records it; network failures come back as status 0, never as a throw. */
+  send(step: string, request: LoadRequest): Promise<LoadResponse> {
+    return new Promise((resolve) =>
+      this.dispatch(step, request, { answered: (status, body) => resolve({ status, body }) }),
+    )
   }
 
   /** Closes the current second of every step. */
@@ -142,5 +144,83 @@ export class LoadClient {
   async close(): Promise<void> {
     this.endCrowd()
     await Promise.all([this.checkoutPool.close(), this.probe.close()])
+  }
+}
+
+/**
+ * One request in flight, as a dispatch handler of either pool: collects the body, records the
+ * latency (from the moment the user sent it, so time queued in the pool counts) and answers the
+ * recipient.
+ */
+class Exchange {
+  private readonly started = performance.now()
+  private status = 0
+  private chunks: Buffer | Buffer[] | null = null
+
+  constructor(
+    private readonly client: LoadClient,
+    private readonly stats: StepStats,
+    private readonly expect: number[] | undefined,
+    private readonly crowd: boolean,
+    private readonly recipient: Recipient,
+  ) {}
+
+  onConnect(): void {}
+
+  onHeaders(status: number): boolean {
+    this.status = status
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    const chunks = this.chunks
+    if (chunks === null) this.chunks = chunk
+    else if (Array.isArray(chunks)) chunks.push(chunk)
+    else this.chunks = [chunks, chunk]
+    return true
+  }
+
+  onComplete(): void {
+    const latency = performance.now() - this.started
+    const { status, chunks } = this
+    this.chunks = null
+    const expected = (status >= 200 && status < 300) || (this.expect?.includes(status) ?? false)
+    this.stats.record(latency, { status, expected })
+    this.client.inFlight--
+    const text =
+      chunks === null ? '' : Array.isArray(chunks) ? Buffer.concat(chunks).toString() : chunks.toString()
+    let parsed: unknown = null
+    try {
+      parsed = text ? JSON.parse(text) : null
+    } catch {
+      parsed = { raw: text.slice(0, 200) }
+    }
+    this.answer(status, parsed)
+  }
+
+  onError(error: Error): void {
+    this.client.inFlight--
+    if (this.crowd && this.client.crowdEnded) {
+      this.client.abandonedAtEnd++
+      this.answer(0, { error: 'run ended' })
+      return
+    }
+    const code = (error as { code?: string }).code ?? error.name ?? 'unknown'
+    this.stats.record(performance.now() - this.started, { error: code, expected: false })
+    this.answer(0, { error: code })
+  }
+
+  /**
+   * A recipient's bug must not look like a network failure: undici would turn a throw here into
+   * onError and a second answer. It surfaces as an uncaught exception instead.
+   */
+  private answer(status: number, body: unknown): void {
+    try {
+      this.recipient.answered(status, body)
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error
+      })
+    }
   }
 }

@@ -37,6 +37,8 @@ rush:
   --until sold-out|all    end at sold out (plus --linger-seconds, default 5) once all have joined,
                           or only once every user has been served
   --rate-tolerance F      admission rate check: within this share of --rate (default 0.02)
+  --join-within S         join check: every user who arrived joined, the last within S seconds
+                          of the first arrival (default 60)
 shop and soak:
   --arrivals-per-second N (default 20; soak 2)    --duration S (default 30; soak 600)
   --weights browse=N,checkout=N (default browse=80,checkout=20)
@@ -73,6 +75,7 @@ const options = {
   'decline-ratio': { type: 'string' },
   'retry-ratio': { type: 'string' },
   'rate-tolerance': { type: 'string' },
+  'join-within': { type: 'string' },
   'verify-buyers': { type: 'string' },
   connections: { type: 'string' },
   'max-seconds': { type: 'string' },
@@ -198,6 +201,7 @@ export async function loadCommand(argv: string[], environment: LoadEnvironment):
         until,
         lingerSeconds: number(values['linger-seconds'], 5, 'linger-seconds', 0, 3600),
         rateTolerance: number(values['rate-tolerance'], 0.02, 'rate-tolerance', 0, 1),
+        joinWithinSeconds: number(values['join-within'], 60, 'join-within', 0, 86_400),
       })
     } else {
       const soak = scenario === 'soak'

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import type { Check, FrontierSample } from './correctness.checks.ts'
 import type { LoadClient } from './load.client.ts'
 import type { StepSecond, StepSummary } from './step.stats.ts'
+import { type Sleeper, TimerWheel } from './timer.wheel.ts'
 
 /** What a run writes to results.json: enough to redraw the report and compare two runs. */
 export interface RunResults {
@@ -28,7 +29,7 @@ export class RunContext {
   readonly counts: Record<string, number> = {}
   readonly frontier: FrontierSample[] = []
   private readonly abort = new AbortController()
-  private readonly sleepers = new Set<() => void>()
+  private readonly timers = new TimerWheel(() => performance.now())
   private ticker: NodeJS.Timeout | undefined
   private lastProgress = 0
 
@@ -57,30 +58,28 @@ export class RunContext {
   }
 
   /**
-   * Waits, or resolves false at once when the run stops meanwhile. A plain timer and a set of
-   * sleepers, not an abort listener each: EventTarget's listener bookkeeping grows with the count,
-   * and 300,000 waiting users would make every new sleeper slower.
+   * Wakes `sleeper` after `ms`, or at once when the run stops meanwhile; the sleeper asks
+   * `running` when it wakes. False, and no wake, when the run is already over.
    */
-  async wait(ms: number): Promise<boolean> {
+  sleep(ms: number, sleeper: Sleeper): boolean {
     const left = (this.deadlineSeconds - this.now()) * 1000
     if (left <= 0 || this.abort.signal.aborted) return false
-    await new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer)
-        this.sleepers.delete(wake)
-        resolve()
-      }
-      const timer = setTimeout(wake, Math.min(ms, left))
-      this.sleepers.add(wake)
+    this.timers.add(Math.min(ms, left), sleeper)
+    return true
+  }
+
+  /** Waits, or resolves false at once when the run stops meanwhile. */
+  wait(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (!this.sleep(ms, { wake: () => resolve(this.running) })) resolve(false)
     })
-    return this.running
   }
 
   stop(): void {
     if (this.abort.signal.aborted) return
     this.abort.abort()
     this.client.endCrowd()
-    for (const wake of [...this.sleepers]) wake()
+    this.timers.flush()
   }
 
   /** Closes each second of the histograms and prints progress: in place on a TTY, else every 5 s. */
@@ -133,24 +132,28 @@ export class RunContext {
   }
 }
 
-/** Launches `total` arrivals spread evenly over `seconds` (open model: arrivals never wait for answers). */
+/**
+ * Launches `total` arrivals spread evenly over `seconds` (open model: arrivals never wait for
+ * answers) and resolves with how many were launched before the run stopped. Each arrival is a
+ * call, not a promise kept here: a scenario that needs to know when its users are done counts them.
+ */
 export async function arrive(
   run: RunContext,
   total: number,
   seconds: number,
-  start: (index: number) => Promise<void>,
-): Promise<Promise<void>[]> {
-  const flows: Promise<void>[] = []
+  start: (index: number) => void,
+): Promise<number> {
   const began = run.now()
   let launched = 0
   while (launched < total && run.running) {
     const elapsed = run.now() - began
     const due = seconds <= 0 ? total : Math.min(total, Math.floor((elapsed / seconds) * total) + 1)
-    for (; launched < due; launched++) flows.push(start(launched))
-    if (launched < total && !(await run.wait(5))) break
+    for (; launched < due; launched++) start(launched)
+    // Its own 5 ms timer, not the run's timer wheel, whose slots would bunch arrivals more coarsely.
+    if (launched < total) await new Promise((resolve) => setTimeout(resolve, 5))
   }
   run.count('arrived', launched)
-  return flows
+  return launched
 }
 
 /** Samples the public frontier every `everyMs` until the run stops. */

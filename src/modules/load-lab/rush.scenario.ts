@@ -6,7 +6,9 @@ import {
   type JoinRecord,
   measureAdmissionRate,
 } from './correctness.checks.ts'
+import type { LoadClient, Recipient } from './load.client.ts'
 import { arrive, createEvent, type RunContext, type RunResults, sampleFrontier } from './load.run.ts'
+import type { Sleeper } from './timer.wheel.ts'
 
 export interface RushOptions {
   users: number
@@ -23,6 +25,8 @@ export interface RushOptions {
   /** End at sold out (plus linger), or only once every user has been admitted. */
   until: 'sold-out' | 'all'
   rateTolerance: number
+  /** Every user who arrived should have joined within this many seconds of the first arrival. */
+  joinWithinSeconds: number
   verifyBuyers: number
   holdTtlSeconds: number
   admin: { email: string; password: string }
@@ -34,7 +38,7 @@ const maxPollsPerUser = 10_000
 /**
  * The ticket rush: N users arrive over T seconds, take a guest identity, join the line, poll at
  * the server's pace, enter when called, hold, order and pay; some walk away. Waiting users hold
- * no socket, only a timer, so 300,000 of them fit in one process.
+ * no socket, only a place in the run's timer wheel, so 300,000 of them fit in one process.
  */
 export async function runRush(run: RunContext, options: RushOptions): Promise<RunResults> {
   const { client } = run
@@ -48,108 +52,40 @@ export async function runRush(run: RunContext, options: RushOptions): Promise<Ru
     queue: { enabled: true, admissionRatePerSec: options.rate, maxActive: options.maxActive },
   })
   const eventId = event.id
-  const joins: JoinRecord[] = []
-  const ledger = new SaleLedger()
-  let soldOutAt: number | null = null
-  let lastJoinAt = 0
-  let done = 0
-  // Users whose join has been answered (or failed): the run never ends before all have joined.
-  let joinsSettled = 0
-
-  const user = async (): Promise<void> => {
-    const guest = await client.send('guest', { method: 'POST', path: '/api/v1/auth/guest' })
-    if (guest.status !== 201) {
-      joinsSettled++
-      return run.count(run.running ? 'guest failed' : 'cut at the end')
-    }
-    const auth = { authorization: `Bearer ${guest.body.accessToken}` }
-    const sentAt = run.now()
-    const join = await client.send('join', {
-      method: 'POST',
-      path: `/api/v1/events/${eventId}/queue/join`,
-      headers: auth,
-    })
-    joinsSettled++
-    if (join.status !== 201 && join.status !== 200)
-      return run.count(run.running ? 'join failed' : 'cut at the end')
-    const answeredAt = run.now()
-    lastJoinAt = Math.max(lastJoinAt, answeredAt)
-    joins.push({ number: join.body.number, sentAt, answeredAt })
-    run.count('joined')
-    const ticket: string = join.body.ticket
-    let state: string = join.body.state
-    let pollAfter: number = join.body.pollAfterMs
-    for (let polls = 0; state === 'waiting' && polls < maxPollsPerUser; polls++) {
-      if (!(await run.wait(pollAfter))) return
-      const status = await client.send('status', {
-        method: 'GET',
-        path: `/api/v1/events/${eventId}/queue/status`,
-        headers: { 'x-queue-ticket': ticket },
-      })
-      if (status.status !== 200) {
-        pollAfter = 1000
-        continue
-      }
-      state = status.body.state
-      pollAfter = status.body.pollAfterMs
-    }
-    if (state !== 'admitted') return run.count(`left while ${state}`)
-    run.count('admitted seen')
-    let token: string | null = null
-    // The frontier this process answered from may lag the leader by a refresh: retry a few times.
-    for (let attempt = 0; attempt < 5 && token === null && run.running; attempt++) {
-      const enter = await client.send('enter', {
-        method: 'POST',
-        path: `/api/v1/events/${eventId}/queue/enter`,
-        headers: { ...auth, 'x-queue-ticket': ticket },
-        expect: [409],
-      })
-      if (enter.status === 200) token = enter.body.admissionToken
-      else if (!(await run.wait(1000))) return
-    }
-    if (token === null) return run.count(run.running ? 'enter failed' : 'left at the end')
-    run.count('entered')
-    if (Math.random() < options.abandon) return run.count('abandoned')
-    const outcome = await ledger.checkout(run, eventId, { ...auth, 'x-admission-token': token }, options)
-    run.count(outcome === 'failed' && !run.running ? 'cut at the end' : outcome)
-    if (outcome === 'sold-out' && soldOutAt === null) soldOutAt = run.now()
-  }
+  const crowd = new Crowd(run, eventId, options)
 
   run.startTicking()
   const sampler = sampleFrontier(run, eventId, 250)
   const watcher = (async () => {
     // Ends the run once the sale is over: at sold out plus the linger time, or when all are done.
     for (let i = 0; run.running && i < 100_000_000; i++) {
-      if (done >= options.users) break
-      const allJoined = joinsSettled >= options.users
+      if (crowd.done >= options.users) break
+      const allJoined = crowd.joinsSettled >= options.users
       if (
         options.until === 'sold-out' &&
         allJoined &&
-        soldOutAt !== null &&
-        run.now() - Math.max(soldOutAt, lastJoinAt) >= options.lingerSeconds
+        crowd.soldOutAt !== null &&
+        run.now() - Math.max(crowd.soldOutAt, crowd.lastJoinAt) >= options.lingerSeconds
       )
         break
       if (!(await run.wait(100))) break
     }
     run.stop()
   })()
-  const flows = await arrive(run, options.users, options.arrivalSeconds, () =>
-    user().finally(() => {
-      done++
-    }),
-  )
-  await Promise.all(flows)
+  const launched = await arrive(run, options.users, options.arrivalSeconds, () => crowd.arrive())
+  await crowd.settled(launched)
   run.stop()
   await Promise.all([sampler, watcher])
   run.stopTicking()
-  run.count('last join answered at s', Math.round(lastJoinAt * 10) / 10)
+  run.count('last join answered at s', Math.round(crowd.lastJoinAt * 10) / 10)
 
+  const { ledger } = crowd
   const sale = await ledger.verify(run, eventId, options.verifyBuyers)
   const steps = [...client.steps.values()]
   const checks = evaluate({
     capacity: options.capacity,
     ...sale,
-    inversions: countInversions(joins),
+    inversions: countInversions(crowd.joins),
     regressions: frontierRegressions(run.frontier),
     rateSetting: options.rate,
     measuredRate: measureAdmissionRate(run.frontier, options.rate, 5),
@@ -157,10 +93,205 @@ export async function runRush(run: RunContext, options: RushOptions): Promise<Ru
     serverErrors: steps.reduce((sum, s) => sum + s.serverErrors, 0),
     networkErrors: steps.reduce((sum, s) => sum + s.networkErrors, 0),
     holdsMayHaveExpired: run.now() > options.holdTtlSeconds * 0.9,
+    joins: {
+      arrived: launched,
+      joined: crowd.joins.length,
+      firstArrivalAt: crowd.firstArrivalAt,
+      lastAnsweredAt: crowd.joins.length > 0 ? crowd.lastJoinAt : null,
+      withinSeconds: options.joinWithinSeconds,
+    },
   })
   run.count('holds granted', ledger.holdsGranted)
   run.count('paid orders', ledger.paidOrders)
   run.count('sold-out answers', ledger.soldOutAnswers)
   const { admin: _admin, ...shown } = options
   return run.results('rush', shown, eventId, checks)
+}
+
+/** What the whole crowd shares: the paths it calls, what it saw of the line, and who is done. */
+class Crowd {
+  readonly client: LoadClient
+  readonly joinPath: string
+  readonly statusPath: string
+  readonly enterPath: string
+  readonly joins: JoinRecord[] = []
+  readonly ledger = new SaleLedger()
+  /** Seconds into the run when the first user arrived. */
+  firstArrivalAt: number | null = null
+  soldOutAt: number | null = null
+  lastJoinAt = 0
+  /** Users whose join has been answered (or failed): the run never ends before all have joined. */
+  joinsSettled = 0
+  done = 0
+  private waiting: { launched: number; resolve: () => void; reject: (error: unknown) => void } | null = null
+  private failure: { error: unknown } | null = null
+
+  constructor(
+    readonly run: RunContext,
+    readonly eventId: string,
+    readonly options: RushOptions,
+  ) {
+    this.client = run.client
+    this.joinPath = `/api/v1/events/${eventId}/queue/join`
+    this.statusPath = `/api/v1/events/${eventId}/queue/status`
+    this.enterPath = `/api/v1/events/${eventId}/queue/enter`
+  }
+
+  arrive(): void {
+    this.firstArrivalAt ??= this.run.now()
+    new Visitor(this).start()
+  }
+
+  /** Resolves once each of the `launched` users is done; rejects on the first that threw. */
+  settled(launched: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { launched, resolve, reject }
+      this.check()
+    })
+  }
+
+  finished(): void {
+    this.done++
+    this.check()
+  }
+
+  failed(error: unknown): void {
+    this.failure ??= { error }
+    this.finished()
+  }
+
+  private check(): void {
+    if (this.waiting === null) return
+    if (this.failure) this.waiting.reject(this.failure.error)
+    else if (this.done >= this.waiting.launched) this.waiting.resolve()
+  }
+
+  /** The rest of an admitted user's visit: enter, then maybe hold, order and pay. */
+  async admitted(authorization: string, ticket: string): Promise<void> {
+    const { run, client } = this
+    run.count('admitted seen')
+    let token: string | null = null
+    // The frontier this process answered from may lag the leader by a refresh: retry a few times.
+    for (let attempt = 0; attempt < 5 && token === null && run.running; attempt++) {
+      const enter = await client.send('enter', {
+        method: 'POST',
+        path: this.enterPath,
+        headers: { authorization, 'x-queue-ticket': ticket },
+        expect: [409],
+      })
+      if (enter.status === 200) token = enter.body.admissionToken
+      else if (!(await run.wait(1000))) return
+    }
+    if (token === null) return run.count(run.running ? 'enter failed' : 'left at the end')
+    run.count('entered')
+    if (Math.random() < this.options.abandon) return run.count('abandoned')
+    const outcome = await this.ledger.checkout(
+      run,
+      this.eventId,
+      { authorization, 'x-admission-token': token },
+      this.options,
+    )
+    run.count(outcome === 'failed' && !run.running ? 'cut at the end' : outcome)
+    if (outcome === 'sold-out' && this.soldOutAt === null) this.soldOutAt = run.now()
+  }
+}
+
+/**
+ * One user of the crowd from arrival until called in: takes a guest identity, joins, and polls at
+ * the server's pace. Everyone in the crowd is one of these at once, so it is one small object
+ * that hears its own answers and is its own sleeper: no promise, closure or timer per user or per
+ * request. Once admitted, the rest of the visit is an ordinary async flow, as few users get there.
+ */
+class Visitor implements Recipient, Sleeper {
+  private step: 'guest' | 'join' | 'status' = 'guest'
+  private authorization = ''
+  private ticket = ''
+  private joinSentAt = 0
+  private polls = 0
+
+  constructor(private readonly crowd: Crowd) {}
+
+  start(): void {
+    this.crowd.client.dispatch('guest', { method: 'POST', path: '/api/v1/auth/guest' }, this)
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: JSON from the server under test, read field by field.
+  answered(status: number, body: any): void {
+    if (this.step === 'guest') this.guestAnswered(status, body)
+    else if (this.step === 'join') this.joinAnswered(status, body)
+    else if (status === 200) this.waitInLine(body.state, body.pollAfterMs)
+    else this.waitInLine('waiting', 1000)
+  }
+
+  /** Time to poll again. */
+  wake(): void {
+    const { crowd } = this
+    if (!crowd.run.running) {
+      crowd.finished()
+      return
+    }
+    this.polls++
+    crowd.client.dispatch(
+      'status',
+      { method: 'GET', path: crowd.statusPath, headers: { 'x-queue-ticket': this.ticket } },
+      this,
+    )
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: JSON from the server under test.
+  private guestAnswered(status: number, body: any): void {
+    const { crowd } = this
+    const { run } = crowd
+    if (status !== 201) {
+      crowd.joinsSettled++
+      run.count(run.running ? 'guest failed' : 'cut at the end')
+      crowd.finished()
+      return
+    }
+    this.authorization = `Bearer ${body.accessToken}`
+    this.step = 'join'
+    this.joinSentAt = run.now()
+    crowd.client.dispatch(
+      'join',
+      { method: 'POST', path: crowd.joinPath, headers: { authorization: this.authorization } },
+      this,
+    )
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: JSON from the server under test.
+  private joinAnswered(status: number, body: any): void {
+    const { crowd } = this
+    const { run } = crowd
+    crowd.joinsSettled++
+    if (status !== 201 && status !== 200) {
+      run.count(run.running ? 'join failed' : 'cut at the end')
+      crowd.finished()
+      return
+    }
+    const answeredAt = run.now()
+    crowd.lastJoinAt = Math.max(crowd.lastJoinAt, answeredAt)
+    crowd.joins.push({ number: body.number, sentAt: this.joinSentAt, answeredAt })
+    run.count('joined')
+    this.ticket = body.ticket
+    this.step = 'status'
+    this.waitInLine(body.state, body.pollAfterMs)
+  }
+
+  /** Sleeps until the next poll while still waiting, else leaves the line: admitted or not. */
+  private waitInLine(state: string, pollAfterMs: number): void {
+    const { crowd } = this
+    if (state === 'waiting' && this.polls < maxPollsPerUser) {
+      if (!crowd.run.sleep(pollAfterMs, this)) crowd.finished()
+      return
+    }
+    if (state !== 'admitted') {
+      crowd.run.count(`left while ${state}`)
+      crowd.finished()
+      return
+    }
+    crowd.admitted(this.authorization, this.ticket).then(
+      () => crowd.finished(),
+      (error: unknown) => crowd.failed(error),
+    )
+  }
 }
