@@ -120,22 +120,6 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
     assert.equal(await state.admit(eventId, 'a5', now + 10_000, now), true)
   })
 
-  test(`${name}: a tick's active cap bounds admissions below maxActive`, async (t) => {
-    const { state, eventId } = await setup(t)
-    let now = 1_800_000_000_000
-    const settings = { ...defaults, admissionRatePerSec: 100, maxActive: 1000 }
-    for (let i = 0; i < 20; i++) await state.join(eventId, `u${i}`, settings, now)
-    await state.advance(eventId, now, tickOptions)
-    now += 1000
-    await state.admit(eventId, 'a1', now + 10_000, now)
-    // One admission out and a cap of 4 (two units left, two shoppers each): three more are called.
-    assert.equal((await state.advance(eventId, now, { ...tickOptions, activeCap: 4 })).servingNumber, 3)
-    now += 1000
-    assert.equal((await state.advance(eventId, now, { ...tickOptions, activeCap: 1 })).servingNumber, 3)
-    now += 1000
-    assert.equal((await state.advance(eventId, now, tickOptions)).servingNumber, 20, 'no cap: the rate')
-  })
-
   test(`${name}: numbers whose holders stopped polling are skipped`, async (t) => {
     const { state, eventId } = await setup(t)
     let now = 1_800_000_000_000

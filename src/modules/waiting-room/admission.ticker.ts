@@ -20,8 +20,7 @@ export class AdmissionTicker {
 
   constructor(
     private readonly state: QueueState,
-    /** The events to advance now, each with a bound on admissions out (from its stock), if any. */
-    private readonly events: () => Promise<{ eventId: string; activeCap?: number }[]>,
+    private readonly events: () => Promise<string[]>,
     private readonly clock: Clock,
     private readonly options: TickerOptions,
     private readonly metrics?: QueueMetrics,
@@ -35,8 +34,8 @@ export class AdmissionTicker {
   async tick(now = this.clock()): Promise<void> {
     this.leading = await this.state.acquireLease(this.options.holder, this.options.leaseTtlMs)
     if (!this.leading) return
-    for (const { eventId, activeCap } of await this.events()) {
-      const result = await this.state.advance(eventId, now, { ...this.options, activeCap })
+    for (const eventId of await this.events()) {
+      const result = await this.state.advance(eventId, now, this.options)
       if (result.admitted > 0) this.metrics?.admitted.inc({ event_id: eventId }, result.admitted)
       if (result.skipped > 0) this.metrics?.skipped.inc({ event_id: eventId }, result.skipped)
     }

@@ -1,6 +1,5 @@
 import type { PreQueueSeal } from './prequeue.shuffle.ts'
 import {
-  type AdvanceOptions,
   type AdvanceResult,
   type Frontier,
   type JoinResult,
@@ -105,7 +104,11 @@ export class MemoryQueueState implements QueueState {
     }
   }
 
-  async advance(eventId: string, now: number, options: AdvanceOptions): Promise<AdvanceResult> {
+  async advance(
+    eventId: string,
+    now: number,
+    options: { maxSteps: number; maxElapsedMs: number },
+  ): Promise<AdvanceResult> {
     const room = this.rooms.get(eventId)
     if (!room) return { servingNumber: 0, admitted: 0, skipped: 0 }
     const { state, admissionRatePerSec: rate, maxActive } = room.settings
@@ -116,8 +119,7 @@ export class MemoryQueueState implements QueueState {
     }
     const elapsed = Math.min(Math.max(now - (room.tick ?? now), 0), options.maxElapsedMs)
     let credit = room.credit + (rate * elapsed) / 1000
-    const cap = Math.min(maxActive, options.activeCap ?? Number.POSITIVE_INFINITY)
-    const budget = Math.min(Math.floor(credit), cap - this.activeCount(room, now))
+    const budget = Math.min(Math.floor(credit), maxActive - this.activeCount(room, now))
     let admitted = 0
     let skipped = 0
     let steps = 0

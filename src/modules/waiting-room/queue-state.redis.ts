@@ -3,7 +3,6 @@ import type { RedisClient } from '../../platform/redis.client.ts'
 import type { PreQueueSeal } from './prequeue.shuffle.ts'
 import { queueKeys } from './queue.keys.ts'
 import {
-  type AdvanceOptions,
   type AdvanceResult,
   type Frontier,
   type JoinResult,
@@ -62,7 +61,7 @@ return 1`,
   },
   queueAdvance: {
     numberOfKeys: 4,
-    // KEYS: meta, admissions, live now, live before. ARGV: now ms, max steps, max elapsed ms, active cap.
+    // KEYS: meta, admissions, live now, live before. ARGV: now ms, max steps, max elapsed ms.
     lua: `
 local m = redis.call('HMGET', KEYS[1], 'state', 'serving', 'last', 'rate', 'max', 'tick', 'credit')
 if not m[1] then return {0, 0, 0} end
@@ -78,8 +77,7 @@ local tick = tonumber(m[6] or ARGV[1])
 local elapsed = math.min(math.max(now - tick, 0), tonumber(ARGV[3]))
 local credit = tonumber(m[7] or '0') + rate * elapsed / 1000
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-local cap = math.min(tonumber(m[5]), tonumber(ARGV[4]))
-local budget = math.min(math.floor(credit), cap - redis.call('ZCARD', KEYS[2]))
+local budget = math.min(math.floor(credit), tonumber(m[5]) - redis.call('ZCARD', KEYS[2]))
 local admitted, skipped, steps = 0, 0, 0
 local maxSteps = tonumber(ARGV[2])
 while admitted < budget and serving < last and steps < maxSteps do
@@ -233,7 +231,11 @@ export class RedisQueueState implements QueueState {
     )
   }
 
-  async advance(eventId: string, now: number, options: AdvanceOptions): Promise<AdvanceResult> {
+  async advance(
+    eventId: string,
+    now: number,
+    options: { maxSteps: number; maxElapsedMs: number },
+  ): Promise<AdvanceResult> {
     const bucket = livenessBucket(now, this.graceMs)
     const [servingNumber, admitted, skipped] = (await this.commands.queueAdvance(
       queueKeys.meta(eventId),
@@ -243,7 +245,6 @@ export class RedisQueueState implements QueueState {
       now,
       options.maxSteps,
       options.maxElapsedMs,
-      options.activeCap ?? Number.MAX_SAFE_INTEGER,
     )) as [number, number, number]
     return { servingNumber, admitted, skipped }
   }

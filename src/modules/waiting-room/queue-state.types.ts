@@ -41,15 +41,6 @@ export interface AdvanceResult {
   skipped: number
 }
 
-export interface AdvanceOptions {
-  /** Bound on numbers looked at per call, so one call never blocks Redis for long. */
-  maxSteps: number
-  /** A leader that was away longer than this does not admit the whole gap at once. */
-  maxElapsedMs: number
-  /** A bound on admissions out below `maxActive` for this call, e.g. from the stock left. */
-  activeCap?: number
-}
-
 export interface QueueState {
   /** Atomically hands out the event's next number, or the number this user already holds. */
   join(eventId: string, userId: string, defaults: QueueSettings, now: number): Promise<JoinResult>
@@ -57,7 +48,11 @@ export interface QueueState {
   frontier(eventId: string, now: number): Promise<Frontier | null>
   configure(eventId: string, changes: Partial<QueueSettings>, defaults: QueueSettings): Promise<void>
   /** The leader's tick: lets in `rate × elapsed` live numbers, never past `maxActive` admissions. */
-  advance(eventId: string, now: number, options: AdvanceOptions): Promise<AdvanceResult>
+  advance(
+    eventId: string,
+    now: number,
+    options: { maxSteps: number; maxElapsedMs: number },
+  ): Promise<AdvanceResult>
   /** Counts an admission until `expiresAt`; false when `maxActive` admissions are already out. */
   admit(eventId: string, admissionId: string, expiresAt: number, now: number): Promise<boolean>
   release(eventId: string, admissionId: string): Promise<void>

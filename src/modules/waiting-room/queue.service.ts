@@ -62,8 +62,6 @@ export interface FrontierView {
 }
 
 const maxSettingsCached = 10_000
-/** Admitted shoppers allowed out per unit left: room for some to walk away or fail to pay. */
-const shoppersPerUnit = 2
 
 /** The waiting room's rules: join, status, enter and the operator's controls. */
 export class QueueService {
@@ -189,27 +187,22 @@ export class QueueService {
     return this.frontierView(eventId, cached)
   }
 
-  /**
-   * Events whose sale has opened (before it, joins form a pre-queue and nobody is called), each
-   * with its bound on admissions out: never more shoppers inside than `shoppersPerUnit` × the units
-   * left, so a sale down to its last seats does not call a thousand people a second to fight over
-   * them; none at all when it is sold out. The line moves again as stock comes back.
-   */
-  async eventsToTick(): Promise<{ eventId: string; activeCap?: number }[]> {
+  /** Events whose sale has opened: before it, joins form a pre-queue and nobody is called. */
+  async eventsToTick(): Promise<string[]> {
     const now = this.clock()
-    const ids: { eventId: string; activeCap?: number }[] = []
+    const ids: string[] = []
     // From the shared state, not this process's cache: a worker serves no polls and caches nothing.
     const known = new Set([...(await this.state.trackedEvents()), ...this.cache.eventIds()])
     for (const id of known) {
       const settings = await this.settingsOf(id).catch(() => null)
       if (!settings?.enabled || settings.salesOpenAt.getTime() > now) continue
-      const remaining = await this.remainingOf(id).catch(() => null)
-      if (remaining === 0) continue
+      // Nobody is called into a shop with nothing to sell; the line moves again when stock comes back.
+      if ((await this.remainingOf(id).catch(() => null)) === 0) continue
       // The pre-queue is shuffled once, by the leader, before anyone in it is called.
       if (settings.shuffleAtOpen && !this.cache.get(id)?.frontier.preQueue) {
         await this.state.sealPreQueue(id, randomBytes(16).toString('hex'), now)
       }
-      ids.push({ eventId: id, activeCap: remaining === null ? undefined : remaining * shoppersPerUnit })
+      ids.push(id)
     }
     return ids
   }
