@@ -58,6 +58,9 @@ test('admission rate: measured over the longest busy stretch, null when too shor
     ),
     null,
   )
+  // Sold out: the server calls nobody on purpose; not measured.
+  const soldOutFrom10 = samples.map((s) => ({ ...s, soldOut: s.t >= 10 }))
+  assert.deepEqual(measureAdmissionRate(soldOutFrom10, 100, 5), { rate: 100, seconds: 9 })
   assert.equal(frontierRegressions([sample(0, 5, 1), sample(1, 4, 1), sample(2, 6, 1)]), 1)
 })
 

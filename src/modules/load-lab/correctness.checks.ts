@@ -22,6 +22,8 @@ export interface FrontierSample {
   waiting: number
   active: number
   maxActive: number
+  /** The server calls nobody while sold out; absent in results from before it was sampled. */
+  soldOut?: boolean
 }
 
 /**
@@ -67,7 +69,8 @@ export function measureAdmissionRate(
   let best: { from: FrontierSample; to: FrontierSample } | null = null
   let from: FrontierSample | null = null
   for (const sample of samples) {
-    const busy = sample.waiting >= rate && sample.active < sample.maxActive
+    // Busy: people wait, there is room inside, and something to sell (sold out, nobody is called).
+    const busy = sample.waiting >= rate && sample.active < sample.maxActive && sample.soldOut !== true
     if (busy) {
       from ??= sample
       if (!best || sample.t - from.t > best.to.t - best.from.t) best = { from, to: sample }

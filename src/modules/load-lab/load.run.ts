@@ -167,6 +167,7 @@ export async function sampleFrontier(run: RunContext, eventId: string, everyMs: 
     if (response.status === 200) {
       const f = response.body
       run.frontier.push({
+        soldOut: f.soldOut === true,
         t: Math.round(run.now() * 1000) / 1000,
         servingNumber: f.servingNumber,
         lastNumber: f.lastNumber,

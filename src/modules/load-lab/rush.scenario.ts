@@ -36,7 +36,7 @@ export interface RushOptions {
 const maxPollsPerUser = 10_000
 
 /**
- * The ticket rush: N users arrive over T seconds, take a guest identity, join the line, poll at
+ * The ticket rush: N users arrive over T seconds, join the line as new guests, poll at
  * the server's pace, enter when called, hold, order and pay; some walk away. Waiting users hold
  * no socket, only a place in the run's timer wheel, so 300,000 of them fit in one process.
  */
@@ -197,13 +197,13 @@ class Crowd {
 }
 
 /**
- * One user of the crowd from arrival until called in: takes a guest identity, joins, and polls at
+ * One user of the crowd from arrival until called in: joins as a new guest, and polls at
  * the server's pace. Everyone in the crowd is one of these at once, so it is one small object
  * that hears its own answers and is its own sleeper: no promise, closure or timer per user or per
  * request. Once admitted, the rest of the visit is an ordinary async flow, as few users get there.
  */
 class Visitor implements Recipient, Sleeper {
-  private step: 'guest' | 'join' | 'status' = 'guest'
+  private step: 'join' | 'status' = 'join'
   private authorization = ''
   private ticket = ''
   private joinSentAt = 0
@@ -211,14 +211,15 @@ class Visitor implements Recipient, Sleeper {
 
   constructor(private readonly crowd: Crowd) {}
 
+  /** Arrives: a new guest identity and a place in line, in one request. */
   start(): void {
-    this.crowd.client.dispatch('guest', { method: 'POST', path: '/api/v1/auth/guest' }, this)
+    this.joinSentAt = this.crowd.run.now()
+    this.crowd.client.dispatch('join', { method: 'POST', path: `${this.crowd.joinPath}?guest=true` }, this)
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: JSON from the server under test, read field by field.
   answered(status: number, body: any): void {
-    if (this.step === 'guest') this.guestAnswered(status, body)
-    else if (this.step === 'join') this.joinAnswered(status, body)
+    if (this.step === 'join') this.joinAnswered(status, body)
     else if (status === 200) this.waitInLine(body.state, body.pollAfterMs)
     else this.waitInLine('waiting', 1000)
   }
@@ -239,26 +240,6 @@ class Visitor implements Recipient, Sleeper {
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: JSON from the server under test.
-  private guestAnswered(status: number, body: any): void {
-    const { crowd } = this
-    const { run } = crowd
-    if (status !== 201) {
-      crowd.joinsSettled++
-      run.count(run.running ? 'guest failed' : 'cut at the end')
-      crowd.finished()
-      return
-    }
-    this.authorization = `Bearer ${body.accessToken}`
-    this.step = 'join'
-    this.joinSentAt = run.now()
-    crowd.client.dispatch(
-      'join',
-      { method: 'POST', path: crowd.joinPath, headers: { authorization: this.authorization } },
-      this,
-    )
-  }
-
-  // biome-ignore lint/suspicious/noExplicitAny: JSON from the server under test.
   private joinAnswered(status: number, body: any): void {
     const { crowd } = this
     const { run } = crowd
@@ -272,6 +253,7 @@ class Visitor implements Recipient, Sleeper {
     crowd.lastJoinAt = Math.max(crowd.lastJoinAt, answeredAt)
     crowd.joins.push({ number: body.number, sentAt: this.joinSentAt, answeredAt })
     run.count('joined')
+    this.authorization = `Bearer ${body.session?.accessToken}`
     this.ticket = body.ticket
     this.step = 'status'
     this.waitInLine(body.state, body.pollAfterMs)
