@@ -197,7 +197,7 @@ export class QueueService {
       const settings = await this.settingsOf(id).catch(() => null)
       if (!settings?.enabled || settings.salesOpenAt.getTime() > now) continue
       // Nobody is called into a shop with nothing to sell; the line moves again when stock comes back.
-      if ((await this.remainingOf(id).catch(() => null)) === 0) continue
+      if ((await this.remainingOf(id)) === 0) continue
       // The pre-queue is shuffled once, by the leader, before anyone in it is called.
       if (settings.shuffleAtOpen && !this.cache.get(id)?.frontier.preQueue) {
         await this.state.sealPreQueue(id, randomBytes(16).toString('hex'), now)
@@ -219,7 +219,9 @@ export class QueueService {
     const now = this.clock()
     const hit = this.stock.get(eventId)
     if (hit && now - hit.loadedAt < this.options.stockTtlMs) return hit.remaining
-    const remaining = await this.settingsStore.remaining(eventId)
+    // A database too busy to answer keeps the last stock known: a sold-out room stays shut under
+    // the very load that sold it out.
+    const remaining = await this.settingsStore.remaining(eventId).catch(() => hit?.remaining ?? null)
     if (this.stock.size >= maxSettingsCached) this.stock.clear()
     this.stock.set(eventId, { remaining, loadedAt: now })
     return remaining
