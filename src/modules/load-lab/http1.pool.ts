@@ -84,8 +84,7 @@ export class Http1Pool {
     readonly origin: URL,
     readonly options: { connections: number; timeoutMs: number; connectTimeoutMs: number },
   ) {
-    if (origin.protocol !== 'http:')
-      throw new Error(`this pool speaks plain http, not ${origin.protocol}`)
+    if (origin.protocol !== 'http:') throw new Error(`this pool speaks plain http, not ${origin.protocol}`)
     this.hostHeader = origin.host
     for (let i = 0; i < options.connections; i++) {
       const connection = new Connection(this)
