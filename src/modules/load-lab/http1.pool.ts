@@ -38,10 +38,6 @@ class Fifo<T> {
   private items: (T | undefined)[] = []
   private head = 0
 
-  get length(): number {
-    return this.items.length - this.head
-  }
-
   push(item: T): void {
     this.items.push(item)
   }
@@ -63,8 +59,8 @@ const headEnd = Buffer.from('\r\n\r\n')
 const unsafeValue = /[\r\n]/
 
 /**
- * A pool of keep-alive HTTP/1.1 connections for the crowd's own requests: each connection runs
- * one request at a time and takes the next from one queue. It does only what a load driver
+ * A pool of keep-alive HTTP/1.1 connections for the load driver: each connection runs one
+ * request at a time and takes the next from one queue. It does only what a load driver
  * needs against its own server (content-length, chunked and close-delimited bodies; no
  * pipelining, redirects, upgrades or TLS), and so costs about half of undici's CPU per request:
  * undici's parser calls back into JavaScript for every header line, and each reused socket waits
@@ -88,8 +84,7 @@ export class Http1Pool {
     readonly origin: URL,
     readonly options: { connections: number; timeoutMs: number; connectTimeoutMs: number },
   ) {
-    if (origin.protocol !== 'http:')
-      throw new Error(`the crowd's pool speaks plain http, not ${origin.protocol}`)
+    if (origin.protocol !== 'http:') throw new Error(`this pool speaks plain http, not ${origin.protocol}`)
     this.hostHeader = origin.host
     for (let i = 0; i < options.connections; i++) {
       const connection = new Connection(this)
@@ -102,11 +97,6 @@ export class Http1Pool {
       for (const connection of this.all) connection.checkTimeout(now)
     }, 1000)
     this.sweeper.unref()
-  }
-
-  /** Requests queued, not yet written. */
-  get queued(): number {
-    return this.queue.length
   }
 
   dispatch(request: Http1Request, handler: ResponseHandler): void {
