@@ -1,16 +1,12 @@
 import { type ChildProcess, execFileSync } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { once } from 'node:events'
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import autocannon, { type Result } from 'autocannon'
-import pg from 'pg'
-import { buildApp } from '../src/app.ts'
-import { loadConfig } from '../src/config.ts'
 import { AccessTokens } from '../src/platform/access.tokens.ts'
 import { deriveKey } from '../src/platform/secrets.store.ts'
+import { createScratchDatabase, startPurchaseApp } from './purchase.rig.ts'
 import { type Served, serveChild, stopChildren } from './served.process.ts'
 
 /**
@@ -270,49 +266,11 @@ async function salesFigures(base: string): Promise<void> {
   const clients = 20
   const purchases = 150
   const transactions = 600
-  const dbName = `bw_gate_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: base })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${dbName}`)
-  const url = new URL(base)
-  url.pathname = `/${dbName}`
-  const script = join(tmpdir(), `breakwater-gate-${dbName}.sql`)
+  const { url, admin, script, drop } = await createScratchDatabase(base, 'bw_gate')
   try {
     const postgresCpu = localPostgresCpu((await admin.query('SELECT pg_backend_pid() AS pid')).rows[0].pid)
-    const scratch = new pg.Client({ connectionString: url.toString() })
-    await scratch.connect()
-    await scratch.query('CREATE TABLE stock (id int PRIMARY KEY, sold int NOT NULL, capacity int NOT NULL)')
-    await scratch.query('INSERT INTO stock VALUES (1, 0, 2000000000)')
-    await scratch.end()
-    writeFileSync(script, 'UPDATE stock SET sold = sold + 1 WHERE id = 1 AND sold + 1 <= capacity;\n')
-
-    const app = await buildApp({
-      config: loadConfig({
-        DATABASE_URL: url.toString(),
-        TOKEN_SECRET: randomBytes(32).toString('hex'),
-        ROLE: 'api',
-        LOG_LEVEL: 'silent',
-        DATA_DIR: ':memory:',
-      }),
-      logger: false,
-    })
+    const { app, purchase } = await startPurchaseApp(url, 'Gate')
     try {
-      await app.ready()
-      await app.database.migrate()
-      const event = await app.events.create({
-        name: 'Gate',
-        salesOpenAt: new Date(Date.now() - 60_000).toISOString(),
-        capacity: 10_000_000,
-        priceCents: 1000,
-        currency: 'USD',
-        perUserLimit: 1,
-        queue: { enabled: false },
-      })
-      const purchase = async () => {
-        const userId = randomUUID()
-        const hold = await app.holds.create(event.id, userId, { quantity: 1 }, undefined)
-        await app.orders.create(userId, randomUUID(), { holdId: hold.holdId, paymentToken: 'tok_approved' })
-      }
       const pgCpuPer: { pgbench: number[]; purchase: number[] } = { pgbench: [], purchase: [] }
       const sales = async () => {
         let left = purchases
@@ -375,9 +333,7 @@ async function salesFigures(base: string): Promise<void> {
       await app.close()
     }
   } finally {
-    rmSync(script, { force: true })
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-    await admin.end()
+    await drop()
   }
 }
 

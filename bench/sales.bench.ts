@@ -1,9 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { randomBytes, randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import pg from 'pg'
-import { buildApp } from '../src/app.ts'
-import { loadConfig } from '../src/config.ts'
+import { createScratchDatabase, startPurchaseApp } from './purchase.rig.ts'
 
 /**
  * Hold + order throughput on PostgreSQL against pgbench running a conditional stock update on the
@@ -22,23 +19,10 @@ if (!base) {
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const clients = 20
 
-const dbName = `bw_bench_${randomBytes(4).toString('hex')}`
-const admin = new pg.Client({ connectionString: base })
-await admin.connect()
-await admin.query(`CREATE DATABASE ${dbName}`)
-const url = new URL(base)
-url.pathname = `/${dbName}`
+const { url, script, drop } = await createScratchDatabase(base, 'bw_bench')
 
 try {
   // 1. pgbench: the floor of what one hot row can do on this server.
-  const scratch = new pg.Client({ connectionString: url.toString() })
-  await scratch.connect()
-  await scratch.query('CREATE TABLE stock (id int PRIMARY KEY, sold int NOT NULL, capacity int NOT NULL)')
-  await scratch.query('INSERT INTO stock VALUES (1, 0, 2000000000)')
-  await scratch.end()
-  const script = '/tmp/breakwater-bench-conditional-update.sql'
-  const { writeFileSync } = await import('node:fs')
-  writeFileSync(script, 'UPDATE stock SET sold = sold + 1 WHERE id = 1 AND sold + 1 <= capacity;\n')
   const out = execFileSync(
     'pgbench',
     ['-n', '-c', String(clients), '-j', '2', '-T', String(seconds), '-f', script, url.toString()],
@@ -47,30 +31,7 @@ try {
   const pgbenchTps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? Number.NaN)
 
   // 2. The sales engine: hold one ticket, then order it with an Idempotency-Key, as fast as it goes.
-  const config = loadConfig({
-    DATABASE_URL: url.toString(),
-    TOKEN_SECRET: randomBytes(32).toString('hex'),
-    ROLE: 'api',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: ':memory:',
-  })
-  const app = await buildApp({ config, logger: false })
-  await app.ready()
-  await app.database.migrate()
-  const event = await app.events.create({
-    name: 'Bench',
-    salesOpenAt: new Date(Date.now() - 60_000).toISOString(),
-    capacity: 10_000_000,
-    priceCents: 1000,
-    currency: 'USD',
-    perUserLimit: 1,
-    queue: { enabled: false },
-  })
-  const purchase = async () => {
-    const userId = randomUUID()
-    const hold = await app.holds.create(event.id, userId, { quantity: 1 }, undefined)
-    await app.orders.create(userId, randomUUID(), { holdId: hold.holdId, paymentToken: 'tok_approved' })
-  }
+  const { app, purchase } = await startPurchaseApp(url, 'Bench')
 
   let done = 0
   let failed = 0
@@ -123,6 +84,5 @@ try {
     `at ${target.toFixed(0)}/s: p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, p99 ${p(0.99).toFixed(1)} ms (target p95 ≤ 100 ms)`,
   )
 } finally {
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-  await admin.end()
+  await drop()
 }

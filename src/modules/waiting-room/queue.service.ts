@@ -83,16 +83,19 @@ export class QueueService {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Throws what `join` would for an event that takes no joins: unknown, without a room, or closed. */
-  async assertJoinable(eventId: string): Promise<void> {
+  /**
+   * The settings of an event that takes joins; throws what `join` would for one that does not:
+   * unknown, without a room, or closed.
+   */
+  async assertJoinable(eventId: string): Promise<RoomSettings> {
     const settings = await this.openSettings(eventId)
     if ((this.cache.get(eventId)?.frontier.state ?? settings.state) === 'closed')
       throw new AppError('BW_QUEUE_CLOSED')
+    return settings
   }
 
   async join(eventId: string, userId: string): Promise<{ created: boolean; ticket: string } & PlaceView> {
-    await this.assertJoinable(eventId)
-    const settings = await this.openSettings(eventId)
+    const settings = await this.assertJoinable(eventId)
     const cached = this.cache.get(eventId)
     const joined = await guardRedis(this.state.join(eventId, userId, settings, this.clock()))
     this.cache.track(eventId)
