@@ -19,6 +19,8 @@ export class SaleLedger {
   paidOrders = 0
   /** Declined payments give their hold's stock back. */
   failedPayments = 0
+  /** Orders answered with an error or not at all: whether their stock came back is unknown. */
+  ordersUnanswered = 0
   approvedNotPaid = 0
   private readonly ordersByKey = new Map<string, Set<string>>()
   readonly buyers: string[] = []
@@ -38,7 +40,8 @@ export class SaleLedger {
       headers: auth,
       json: { quantity: 1 },
       expect: [409],
-      // The crowd's lane, cut when the run ends: only a buyer who already holds stock finishes.
+      // Cut when the run ends: only a buyer who already holds stock finishes.
+      lane: 'shopper',
     })
     if (hold.status === 409) {
       this.soldOutAnswers++
@@ -56,7 +59,10 @@ export class SaleLedger {
       lane: 'checkout' as const,
     }
     const order = await run.client.send('order', request)
-    if (order.status !== 201) return 'failed'
+    if (order.status !== 201) {
+      this.ordersUnanswered++
+      return 'failed'
+    }
     this.buyers.push(auth.authorization as string)
     this.remember(key, order.body.id)
     if (this.random() < options.retryRatio) {
@@ -94,6 +100,7 @@ export class SaleLedger {
       | 'remaining'
       | 'holdsGranted'
       | 'failedPayments'
+      | 'ordersUnanswered'
       | 'paidOrders'
       | 'approvedNotPaid'
       | 'keysWithSeveralOrders'
@@ -133,6 +140,7 @@ export class SaleLedger {
       remaining: event.body.remaining,
       holdsGranted: this.holdsGranted,
       failedPayments: this.failedPayments,
+      ordersUnanswered: this.ordersUnanswered,
       paidOrders: this.paidOrders,
       approvedNotPaid: this.approvedNotPaid,
       keysWithSeveralOrders: [...this.ordersByKey.values()].filter((ids) => ids.size > 1).length,

@@ -89,6 +89,11 @@ export interface CorrectnessInput {
   holdsGranted: number
   /** Orders whose payment failed: their holds were released and the stock returned. */
   failedPayments: number
+  /**
+   * Orders answered with an error (a 503 from a busy database, say) or not at all: the payment may
+   * have failed and returned the stock without the driver learning it.
+   */
+  ordersUnanswered: number
   paidOrders: number
   /** Orders paid with an approving token that did not end `paid`. */
   approvedNotPaid: number
@@ -156,10 +161,12 @@ export function evaluate(input: CorrectnessInput): Check[] {
     },
     {
       name: "holds granted ≤ server's stock taken",
-      ok: input.holdsMayHaveExpired ? null : input.holdsGranted - input.failedPayments <= sold,
+      ok: input.holdsMayHaveExpired
+        ? null
+        : input.holdsGranted - input.failedPayments - input.ordersUnanswered <= sold,
       detail: input.holdsMayHaveExpired
         ? 'not judged: the run outlived the hold time, so stock may have returned'
-        : `${input.holdsGranted} holds granted, ${input.failedPayments} released by a failed payment, ${sold} units taken (a lower count means lost updates)`,
+        : `${input.holdsGranted} holds granted, ${input.failedPayments} released by a failed payment, ${input.ordersUnanswered} orders unanswered, ${sold} units taken (a lower count means lost updates)`,
     },
     {
       name: 'orders = paid holds',

@@ -27,11 +27,14 @@ export interface LoadRequest {
   /** Statuses that are a normal answer for this step (e.g. 409 sold out on a hold). */
   expect?: number[]
   /**
+   * `crowd` (the default): joins and polls. `shopper`: an admitted user's enter and hold, on
+   * sockets of their own, so that a slow hold never delays someone else's join, as it would not
+   * with a real crowd where everyone has a connection. Both are cut when the run ends.
+   * `checkout`: orders, not cut when the run ends, so a buyer holding a ticket finishes the order.
    * `probe`: the driver's own measurements (frontier samples, admin, read-back) go over two
-   * sockets of their own, so they are not queued behind the crowd they measure. `checkout`: the
-   * crowd's pool, but not cut when the run ends, so a buyer holding a ticket finishes the order.
+   * sockets of their own, so they are not queued behind the crowd they measure.
    */
-  lane?: 'crowd' | 'probe' | 'checkout'
+  lane?: 'crowd' | 'shopper' | 'probe' | 'checkout'
 }
 
 /** Hosts a run may target without `--allow-remote`: this machine only. */
@@ -67,6 +70,7 @@ function lanePool(target: URL, connections: number, timeoutMs: number): LanePool
  */
 export class LoadClient {
   private readonly pool: LanePool
+  private readonly shopperPool: LanePool
   private readonly checkoutPool: LanePool
   private readonly probe: LanePool
   crowdEnded = false
@@ -80,6 +84,7 @@ export class LoadClient {
     options: { connections: number; timeoutMs: number },
   ) {
     this.pool = lanePool(target, options.connections, options.timeoutMs)
+    this.shopperPool = lanePool(target, Math.max(4, Math.ceil(options.connections / 2)), options.timeoutMs)
     this.checkoutPool = lanePool(target, Math.max(4, Math.ceil(options.connections / 4)), options.timeoutMs)
     this.probe = lanePool(target, 2, options.timeoutMs)
   }
@@ -92,8 +97,10 @@ export class LoadClient {
   endCrowd(): void {
     if (this.crowdEnded) return
     this.crowdEnded = true
-    if (this.pool instanceof Http1Pool) this.pool.destroy()
-    else this.pool.destroy().catch(() => {})
+    for (const pool of [this.pool, this.shopperPool]) {
+      if (pool instanceof Http1Pool) pool.destroy()
+      else pool.destroy().catch(() => {})
+    }
   }
 
   stats(step: string): StepStats {
@@ -111,7 +118,7 @@ export class LoadClient {
    * before this returns, so a recipient sends its next request last.
    */
   dispatch(step: string, request: LoadRequest, recipient: Recipient): void {
-    const crowd = request.lane === undefined || request.lane === 'crowd'
+    const crowd = request.lane === undefined || request.lane === 'crowd' || request.lane === 'shopper'
     const exchange = new Exchange(this, this.stats(step), request.expect, crowd, recipient)
     this.inFlight++
     if (crowd && this.crowdEnded) {
@@ -125,8 +132,14 @@ export class LoadClient {
       headers = { ...headers, 'content-type': 'application/json' }
     }
     const options = { method: request.method, path: request.path, headers, body }
-    if (crowd) this.pool.dispatch(options, exchange)
-    else (request.lane === 'probe' ? this.probe : this.checkoutPool).dispatch(options, exchange)
+    this.poolOf(request.lane).dispatch(options, exchange)
+  }
+
+  private poolOf(lane: LoadRequest['lane']): LanePool {
+    if (lane === 'shopper') return this.shopperPool
+    if (lane === 'checkout') return this.checkoutPool
+    if (lane === 'probe') return this.probe
+    return this.pool
   }
 
   /** Sends one request and records it; network failures come back as status 0, never as a throw. */

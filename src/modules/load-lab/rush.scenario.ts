@@ -178,6 +178,7 @@ class Crowd {
         path: this.enterPath,
         headers: { authorization, 'x-queue-ticket': ticket },
         expect: [409],
+        lane: 'shopper',
       })
       if (enter.status === 200) token = enter.body.admissionToken
       else if (!(await run.wait(1000))) return
