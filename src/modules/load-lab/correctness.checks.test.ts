@@ -106,7 +106,9 @@ test('evaluate: each fault fails its own check', () => {
   assert.deepEqual(failing({ holdsGranted: 14, paidOrders: 10 }), ["holds granted ≤ server's stock taken"])
   // An order answered with a 503 may have returned its stock: not a lost update, up to that many.
   assert.deepEqual(failing({ holdsGranted: 13, ordersUnanswered: 1 }), [])
-  assert.deepEqual(failing({ holdsGranted: 14, ordersUnanswered: 1 }), ["holds granted ≤ server's stock taken"])
+  assert.deepEqual(failing({ holdsGranted: 14, ordersUnanswered: 1 }), [
+    "holds granted ≤ server's stock taken",
+  ])
   assert.deepEqual(failing({ approvedNotPaid: 1 }), ['orders = paid holds'])
   assert.deepEqual(failing({ keysWithSeveralOrders: 1 }), ['no duplicate charge'])
   assert.deepEqual(failing({ inversions: 3 }), ['admission order = join order'])
