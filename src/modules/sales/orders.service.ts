@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
+import pRetry from 'p-retry'
 import type { SalesConfig } from '../../config.ts'
 import type { AdmissionRelease } from '../../platform/admission.tokens.ts'
-import { AppError } from '../../platform/errors.catalogue.ts'
+import { AppError, DependencyUnavailableError } from '../../platform/errors.catalogue.ts'
 import type { PaymentProvider } from '../payments/payments.provider.ts'
 import type { OrderRecord, OrdersRepository } from './orders.repository.ts'
 import type { SalesMetrics } from './sales.metrics.ts'
@@ -13,6 +14,9 @@ export interface OrderResponse {
   body: OrderView
   replayed: boolean
 }
+
+/** How long settling an order outlasts a busy database: 5 retries from 100 ms, doubling, with jitter (3–6 s in all). */
+export const settleRetry = { retries: 5, minTimeoutMs: 100 }
 
 /**
  * Checkout as a workflow: claim the key and create the order (one transaction), charge, then
@@ -26,6 +30,7 @@ export class OrdersService {
     private readonly metrics: SalesMetrics,
     private readonly admissions: AdmissionRelease | null,
     private readonly log: { warn(obj: object, msg: string): void },
+    private readonly retry: { retries: number; minTimeoutMs: number } = settleRetry,
   ) {}
 
   async create(userId: string, key: string | undefined, input: CreateOrderInput): Promise<OrderResponse> {
@@ -56,7 +61,7 @@ export class OrdersService {
     this.metrics.orders.inc({ status: 'pending_payment' })
     const settled = await this.charge(begun.order, input.paymentToken)
     const response = { status: 201, body: toView(settled) }
-    if (claim) await this.repository.finishKey(userId, key, response)
+    if (claim) await this.settle(begun.order.id, () => this.repository.finishKey(userId, key, response))
     return { ...response, replayed: false }
   }
 
@@ -110,26 +115,52 @@ export class OrdersService {
     switch (authorization.outcome) {
       case 'approved': {
         await this.provider.capture(authorization.reference, order.amountCents)
-        const { outcome, order: settled } = await this.repository.applySuccess(
-          order.id,
-          authorization.reference,
-          order.amountCents,
-          null,
+        const { outcome, order: settled } = await this.settle(order.id, () =>
+          this.repository.applySuccess(order.id, authorization.reference, order.amountCents, null),
         )
         await this.afterSuccess(outcome, settled, authorization.reference, order.amountCents)
         return settled ?? order
       }
       case 'declined':
       case 'error': {
-        const { order: failed } = await this.repository.applyFailure(order.id, authorization.reason, null)
+        const { order: failed } = await this.settle(order.id, () =>
+          this.repository.applyFailure(order.id, authorization.reason, null),
+        )
         this.countSettled('payment_failed', authorization.outcome)
         return failed ?? order
       }
       case 'pending': {
         this.metrics.payments.inc({ outcome: 'pending' })
-        return (await this.repository.setPaymentRef(order.id, authorization.reference)) ?? order
+        return (
+          (await this.settle(order.id, () =>
+            this.repository.setPaymentRef(order.id, authorization.reference),
+          )) ?? order
+        )
       }
     }
+  }
+
+  /**
+   * Records what the provider answered. Money may have moved by now, so a busy or briefly
+   * unreachable database is retried for a few seconds (each step is safe to repeat: run again, it
+   * finds the order already moved and changes nothing), rather than answered 503, which would leave a
+   * captured order pending until its hold expired. Any other error is not retried.
+   */
+  private settle<T>(orderId: string, step: () => Promise<T>): Promise<T> {
+    return pRetry(step, {
+      retries: this.retry.retries,
+      minTimeout: this.retry.minTimeoutMs,
+      factor: 2,
+      randomize: true,
+      shouldRetry: ({ error }) => error instanceof DependencyUnavailableError,
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft > 0 && error instanceof DependencyUnavailableError)
+          this.log.warn(
+            { err: error, orderId, attemptNumber },
+            'settling the order: database unavailable, retrying',
+          )
+      },
+    })
   }
 
   private async afterSuccess(
