@@ -19,7 +19,7 @@ export class SaleLedger {
   paidOrders = 0
   /** Declined payments give their hold's stock back. */
   failedPayments = 0
-  /** Orders answered with an error or not at all: whether their stock came back is unknown. */
+  /** Orders answered with a 5xx or not at all: whether their stock came back is unknown. */
   ordersUnanswered = 0
   approvedNotPaid = 0
   private readonly ordersByKey = new Map<string, Set<string>>()
@@ -60,7 +60,8 @@ export class SaleLedger {
     }
     const order = await run.client.send('order', request)
     if (order.status !== 201) {
-      this.ordersUnanswered++
+      // A 4xx is the server's clear refusal; only a 5xx or no answer leaves the outcome unknown.
+      if (order.status === 0 || order.status >= 500) this.ordersUnanswered++
       return 'failed'
     }
     this.buyers.push(auth.authorization as string)

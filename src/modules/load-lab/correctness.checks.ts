@@ -90,7 +90,7 @@ export interface CorrectnessInput {
   /** Orders whose payment failed: their holds were released and the stock returned. */
   failedPayments: number
   /**
-   * Orders answered with an error (a 503 from a busy database, say) or not at all: the payment may
+   * Orders answered with a 5xx (a 503 from a busy database, say) or not at all: the payment may
    * have failed and returned the stock without the driver learning it.
    */
   ordersUnanswered: number

@@ -59,9 +59,9 @@ function lanePool(target: URL, connections: number, timeoutMs: number): LanePool
 }
 
 /**
- * The load driver's HTTP side: one pool with a bounded number of connections shared by every
- * simulated user, so a user who is only waiting costs a timer, not a socket. Every request is
- * timed into its step's HDR histogram, failures included.
+ * The load driver's HTTP side: a few pools with a bounded number of connections each, one per lane
+ * (see `LoadRequest.lane`), shared by every simulated user, so a user who is only waiting costs a
+ * timer, not a socket. Every request is timed into its step's HDR histogram, failures included.
  *
  * Requests go through the driver's own lean HTTP/1.1 pools (see http1.pool.ts), or undici's for
  * an https target, with one small handler object each: undici's `request()` built a body stream,
@@ -90,9 +90,10 @@ export class LoadClient {
   }
 
   /**
-   * Ends the crowd's requests when the run ends: an overloaded run can have hundreds of thousands
-   * queued in the pool, and draining them would outlive the run's bound. Destroying the pool fails
-   * them all at once; an abort signal per request would cost a listener each on one signal.
+   * Ends the crowd's and the shoppers' requests when the run ends: an overloaded run can have
+   * hundreds of thousands queued in the pools, and draining them would outlive the run's bound.
+   * Destroying a pool fails them all at once; an abort signal per request would cost a listener
+   * each on one signal.
    */
   endCrowd(): void {
     if (this.crowdEnded) return
@@ -118,10 +119,10 @@ export class LoadClient {
    * before this returns, so a recipient sends its next request last.
    */
   dispatch(step: string, request: LoadRequest, recipient: Recipient): void {
-    const crowd = request.lane === undefined || request.lane === 'crowd' || request.lane === 'shopper'
-    const exchange = new Exchange(this, this.stats(step), request.expect, crowd, recipient)
+    const cutAtEnd = request.lane === undefined || request.lane === 'crowd' || request.lane === 'shopper'
+    const exchange = new Exchange(this, this.stats(step), request.expect, cutAtEnd, recipient)
     this.inFlight++
-    if (crowd && this.crowdEnded) {
+    if (cutAtEnd && this.crowdEnded) {
       exchange.onError(new Error('run ended'))
       return
     }
@@ -174,7 +175,8 @@ class Exchange {
     private readonly client: LoadClient,
     private readonly stats: StepStats,
     private readonly expect: number[] | undefined,
-    private readonly crowd: boolean,
+    /** On a lane cut when the run ends: a failure after that is not counted as an error. */
+    private readonly cutAtEnd: boolean,
     private readonly recipient: Recipient,
   ) {}
 
@@ -213,7 +215,7 @@ class Exchange {
 
   onError(error: Error): void {
     this.client.inFlight--
-    if (this.crowd && this.client.crowdEnded) {
+    if (this.cutAtEnd && this.client.crowdEnded) {
       this.client.abandonedAtEnd++
       this.answer(0, { error: 'run ended' })
       return

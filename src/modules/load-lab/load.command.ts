@@ -45,7 +45,8 @@ shop and soak:
 All:
   --decline-ratio F       orders paid with tok_declined (default 0.05)
   --retry-ratio F         orders resent with the same Idempotency-Key (default 0.1)
-  --connections N         sockets in the shared pool (default 64)
+  --connections N         sockets for the crowd's joins and polls (default 64); admitted
+                          shoppers' enter and hold get half as many, orders a quarter
   --max-seconds S         hard bound on the run (default 900)
   --verify-buyers N       buyers whose order lists are read back at the end (default 2000)
   --out DIR               where results.json and report.html go (default ./load-results/<scenario>-<time>)
