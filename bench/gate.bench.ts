@@ -71,6 +71,10 @@ interface Pair {
   ratio: number
 }
 const results: { figure: Figure; pairs: Pair[] | null; note: string }[] = []
+/** Figures this run could not measure, and why; `--strict` fails them. */
+const notMeasured = (figures: Figure[], why: string) => {
+  for (const figure of figures) results.push({ figure, pairs: null, note: `not measured: ${why}` })
+}
 
 // --- CPU time, from /proc ----------------------------------------------------------------------
 
@@ -409,14 +413,10 @@ try {
     await joinFigures(bare, app, redis)
     mark('join measured')
   } else
-    for (const figure of ['join (Redis) ÷ bare node:http', 'join (Redis) ÷ redis-benchmark INCR'] as const)
-      results.push({
-        figure,
-        pairs: null,
-        note: redis
-          ? `not measured: no Redis at ${redisUrl}, or no redis-benchmark`
-          : 'not measured: GATE_REDIS_URL=off',
-      })
+    notMeasured(
+      ['join (Redis) ÷ bare node:http', 'join (Redis) ÷ redis-benchmark INCR'],
+      redis ? `no Redis at ${redisUrl}, or no redis-benchmark` : 'GATE_REDIS_URL=off',
+    )
 } finally {
   await stopServers()
   if (withRedis && redis) deleteKeys(redis.host, redis.port, prefix)
@@ -426,12 +426,10 @@ if (databaseUrl && databaseUrl !== 'off' && reachable('pgbench', ['--version']))
   await salesFigures(databaseUrl)
   mark('hold + order measured')
 } else
-  for (const figure of ['hold + order ÷ pgbench', 'hold + order ÷ pgbench, PostgreSQL CPU'] as const)
-    results.push({
-      figure,
-      pairs: null,
-      note: 'not measured: no GATE_DATABASE_URL (or TEST_DATABASE_URL), or no pgbench',
-    })
+  notMeasured(
+    ['hold + order ÷ pgbench', 'hold + order ÷ pgbench, PostgreSQL CPU'],
+    'no GATE_DATABASE_URL (or TEST_DATABASE_URL), or no pgbench',
+  )
 
 let failed = 0
 console.log('')

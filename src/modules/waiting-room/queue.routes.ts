@@ -40,10 +40,10 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // The lane hands the flag over as text, Fastify as the boolean its schema made of it.
       const asGuest = !authorization && String(request.query.guest) === 'true'
       // The event is checked before a guest is made, so a refused join costs no identity.
-      if (asGuest) await queue.assertJoinable(eventId)
+      const joinable = asGuest ? await queue.assertJoinable(eventId) : undefined
       const session = asGuest ? await app.accounts.guest() : undefined
       const userId = session?.user.id ?? (await bearerPrincipal(app.accessTokens, authorization)).id
-      const { created, ...place } = await queue.join(eventId, userId)
+      const { created, ...place } = await queue.join(eventId, userId, joinable)
       return { status: created ? 201 : 200, body: session ? { ...place, session } : place }
     },
   })

@@ -94,8 +94,13 @@ export class QueueService {
     return settings
   }
 
-  async join(eventId: string, userId: string): Promise<{ created: boolean; ticket: string } & PlaceView> {
-    const settings = await this.assertJoinable(eventId)
+  /** `joinable`: the settings `assertJoinable` just returned, so that they are not read twice. */
+  async join(
+    eventId: string,
+    userId: string,
+    joinable?: RoomSettings,
+  ): Promise<{ created: boolean; ticket: string } & PlaceView> {
+    const settings = joinable ?? (await this.assertJoinable(eventId))
     const cached = this.cache.get(eventId)
     const joined = await guardRedis(this.state.join(eventId, userId, settings, this.clock()))
     this.cache.track(eventId)
@@ -334,7 +339,8 @@ export class QueueService {
    * second or two. Halving the wait each time costs a user a handful of polls for the whole line
    * (about log2 of the wait in seconds) while still catching the call within a second or so.
    * A sold-out room moves for nobody, so its line polls at the longest interval. ±20 % jitter
-   * spreads 300,000 pollers so they never arrive in lockstep.
+   * spreads 300,000 pollers so they never arrive in lockstep; at most 1.2 × `maxPollMs`, which
+   * stays under the liveness grace period.
    */
   private pollAfter(etaSeconds: number, state: PlaceView['state'], soldOut: boolean): number {
     const longest = this.options.maxPollMs
@@ -345,8 +351,7 @@ export class QueueService {
         : soldOut
           ? longest
           : Math.min(longest, Math.max(1000, (etaSeconds * 1000) / 2))
-    // The jitter never takes a poll past the longest interval, which the liveness grace relies on.
-    return Math.min(Math.round(base * (0.8 + 0.4 * this.random())), Math.round(longest * 1.2))
+    return Math.round(base * (0.8 + 0.4 * this.random()))
   }
 
   private frontierView(eventId: string, cached: CachedFrontier): FrontierView {
