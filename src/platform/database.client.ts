@@ -58,6 +58,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   pool.on('error', (error) => options.onPoolError?.(error))
   pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)))
   const db = drizzleNodePg(pool) as unknown as Db
+  db.transaction = releasingTransaction(pool)
   return {
     kind: 'postgres',
     db,
@@ -77,6 +78,36 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
+  }
+}
+
+/**
+ * `db.transaction` on a pool, releasing its client on every path. drizzle 0.45's own runs BEGIN
+ * before the `try` whose `finally` releases the client, so a connection that died just before the
+ * transaction (a PostgreSQL restart, a failover, a killed backend) kept its pool slot for the life
+ * of the process, and `pool.end()` then never returned (drizzle-orm issues #6023, #6114, #6241).
+ * Here drizzle runs the transaction on one checked-out client, which it never releases itself, and
+ * the client goes back with the error when the connection can no longer be trusted (lost, or timed
+ * out mid-statement), so that the pool destroys it instead of handing it out again.
+ */
+export function releasingTransaction(pool: Pick<pg.Pool, 'connect'>): Db['transaction'] {
+  const onClient = new WeakMap<pg.PoolClient, Db>()
+  return async (work, config) => {
+    const client = await pool.connect()
+    let broken: Error | undefined
+    try {
+      let db = onClient.get(client)
+      if (!db) {
+        db = drizzleNodePg(client) as unknown as Db
+        onClient.set(client, db)
+      }
+      return await db.transaction(work, config)
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) broken = error as Error
+      throw error
+    } finally {
+      client.release(broken)
+    }
   }
 }
 
