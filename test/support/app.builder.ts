@@ -2,6 +2,7 @@ import type { TestContext } from 'node:test'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
+import { onTeardown } from './teardown.stack.ts'
 
 export const testAdmin = { email: 'admin@breakwater.test', password: 'admin-password-1' }
 
@@ -22,7 +23,7 @@ export async function build(
     ...env,
   })
   const app = await buildApp({ config, logger: options.logger ?? false })
-  t?.after(() => app.close())
+  if (t) onTeardown(t, () => app.close())
   await app.ready()
   return app
 }

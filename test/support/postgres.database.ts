@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { TestContext } from 'node:test'
 import pg from 'pg'
+import { onTeardown } from './teardown.stack.ts'
 
 /**
  * A fresh database on the PostgreSQL named by TEST_DATABASE_URL, dropped when the test ends, so
@@ -17,7 +18,7 @@ export async function createTestDatabase(t: TestContext): Promise<string> {
   } finally {
     await admin.end()
   }
-  t.after(async () => {
+  onTeardown(t, async () => {
     const cleanup = new pg.Client({ connectionString: base })
     await cleanup.connect()
     try {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { freePort } from './redis.server.ts'
+import { onTeardown } from './teardown.stack.ts'
 
 const rulesDir = fileURLToPath(new URL('../../deploy/prometheus/', import.meta.url))
 
@@ -44,7 +45,7 @@ scrape_configs:
   let log = ''
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()))
   const exited = new Promise((resolve) => child.once('exit', resolve))
-  t.after(async () => {
+  onTeardown(t, async () => {
     child.kill('SIGKILL')
     await exited
     rmSync(dir, { recursive: true, force: true })

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import type { TestContext } from 'node:test'
+import { onTeardown } from './teardown.stack.ts'
 
 /** A REDIS_URL on the shared TEST_REDIS_URL server with a key prefix of this test's own. */
 export function testRedisUrl(): string {
@@ -63,6 +64,6 @@ export async function startRedisServer(t: TestContext, extraArgs: string[] = [])
     })
   }
   await start()
-  t.after(stop)
+  onTeardown(t, stop)
   return { port, url: `redis://127.0.0.1:${port}`, stop, start }
 }

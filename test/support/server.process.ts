@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { freePort } from './redis.server.ts'
+import { onTeardown } from './teardown.stack.ts'
 
 const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
 const preload = fileURLToPath(new URL('../../src/telemetry.preload.ts', import.meta.url))
@@ -39,7 +40,7 @@ export async function startServerProcess(
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  t.after(async () => {
+  onTeardown(t, async () => {
     if (child.exitCode === null) child.kill('SIGKILL')
     await exited
     rmSync(dataDir, { recursive: true, force: true })

@@ -1,6 +1,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import type { TestContext } from 'node:test'
 import { freePort } from './redis.server.ts'
+import { onTeardown } from './teardown.stack.ts'
 
 export interface TcpProxy {
   port: number
@@ -43,6 +44,6 @@ export async function startTcpProxy(
     if (running) await new Promise<void>((resolve) => running.close(() => resolve()))
   }
   await listen()
-  t.after(cut)
+  onTeardown(t, cut)
   return { port, cut, restore: listen }
 }
