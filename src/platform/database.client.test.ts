@@ -51,7 +51,11 @@ test('a transaction whose BEGIN finds the connection gone releases its client, a
 
 test('a transaction that commits, or fails on its own terms, hands a healthy client back', async () => {
   const committed = new ScriptedClient(() => null)
-  assert.equal(await withTransaction(committed)(async (tx) => (await tx.execute(sql`SELECT 1`), 'done')), 'done')
+  const answer = await withTransaction(committed)(async (tx) => {
+    await tx.execute(sql`SELECT 1`)
+    return 'done'
+  })
+  assert.equal(answer, 'done')
   assert.deepEqual(committed.sent, ['begin', 'SELECT 1', 'commit'])
   assert.deepEqual(committed.releases, [undefined])
 
