@@ -22,12 +22,13 @@ async function listening(app: FastifyInstance) {
 /** Helmet's document headers come only from Fastify's path; the lane leaves them out on purpose. */
 const servedByLane = (headers: Headers) => headers.get('x-frame-options') === null
 
-test('the lane answers guest, join and status over HTTP as Fastify answers them through inject', async (t) => {
+test('the lane answers guest, join, status and enter over HTTP as Fastify answers them through inject', async (t) => {
   const app = await build(t, env)
   const eventId = await createQueuedEvent(app, { admissionRatePerSec: 10, maxActive: 100 })
   const http = await listening(app)
   const join = `/api/v1/events/${eventId}/queue/join`
   const status = `/api/v1/events/${eventId}/queue/status`
+  const enter = `/api/v1/events/${eventId}/queue/enter`
 
   const guest = await http('POST', '/api/v1/auth/guest')
   assert.equal(guest.status, 201)
@@ -70,6 +71,10 @@ test('the lane answers guest, join and status over HTTP as Fastify answers them 
     ['POST', join, {}, 'BW_UNAUTHENTICATED'],
     ['POST', join, { authorization: 'Bearer nope' }, 'BW_TOKEN_INVALID'],
     ['POST', `/api/v1/events/${randomUUID()}/queue/join`, auth, 'BW_EVENT_NOT_FOUND'],
+    ['POST', enter, { 'x-queue-ticket': joined.body.ticket }, 'BW_UNAUTHENTICATED'],
+    ['POST', enter, auth, 'BW_TICKET_INVALID'],
+    ['POST', enter, { ...auth, 'x-queue-ticket': 'x'.repeat(401) }, 'BW_TICKET_INVALID'],
+    ['POST', enter, { ...auth, 'x-queue-ticket': joined.body.ticket }, 'BW_NOT_YET_ADMITTED'],
   ] as const) {
     const lane = await http(method, path, headers)
     const fastify = await app.inject({ method, url: path, headers })
@@ -80,6 +85,25 @@ test('the lane answers guest, join and status over HTTP as Fastify answers them 
     assert.equal(lane.body.instance, fastify.json().instance)
     assert.equal(lane.body.requestId, lane.headers.get('x-request-id'))
   }
+
+  // Called in: the admission token from the lane opens the shop like one from Fastify.
+  let now = Date.now()
+  for (let i = 0; i < 2; i++) {
+    now += 1000
+    await app.waitingRoom.ticker.tick(now)
+  }
+  await app.waitingRoom.refresh()
+  const entered = await http('POST', enter, { ...auth, 'x-queue-ticket': joined.body.ticket })
+  assert.equal(entered.status, 200, JSON.stringify(entered.body))
+  assert.ok(servedByLane(entered.headers))
+  assert.equal(typeof entered.body.admissionToken, 'string')
+  const hold = await app.inject({
+    method: 'POST',
+    url: `/api/v1/events/${eventId}/holds`,
+    headers: { ...auth, 'x-admission-token': entered.body.admissionToken },
+    payload: { quantity: 1 },
+  })
+  assert.equal(hold.statusCode, 201, hold.body)
 
   // What the lane declines goes to Fastify, whose validation answers it.
   const badId = await http('GET', '/api/v1/events/not-a-uuid/queue/status', {})
@@ -104,6 +128,8 @@ test('the lane answers guest, join and status over HTTP as Fastify answers them 
   assert.ok(count('/api/v1/events/:eventId/queue/status', 200) >= 1)
   assert.ok(count('/api/v1/events/:eventId/queue/status', 401) >= 2)
   assert.ok(count('/api/v1/events/:eventId/queue/join', 201) >= 1)
+  assert.ok(count('/api/v1/events/:eventId/queue/enter', 200) >= 1)
+  assert.ok(count('/api/v1/events/:eventId/queue/enter', 409) >= 1)
   assert.ok(count('/api/v1/auth/guest', 201) >= 1)
 })
 

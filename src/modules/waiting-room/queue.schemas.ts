@@ -5,10 +5,6 @@ export const QueueParamsSchema = Type.Object({ eventId: Type.String({ format: 'u
 
 const RoomStateSchema = Type.Union([Type.Literal('open'), Type.Literal('paused'), Type.Literal('closed')])
 
-export const TicketHeadersSchema = Type.Object({
-  'x-queue-ticket': Type.Optional(Type.String({ maxLength: 400 })),
-})
-
 const placeProperties = {
   number: Type.Integer({ minimum: 1 }),
   position: Type.Integer({
