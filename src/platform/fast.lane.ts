@@ -47,7 +47,7 @@ const jsonType = 'application/json; charset=utf-8'
 const problemType = 'application/problem+json; charset=utf-8'
 
 /**
- * The crowd's lane: the few routes a flash crowd hits hardest (guest sign-in, join, status) are
+ * The crowd's lane: the few routes a flash crowd hits hardest (guest sign-in, join, status, enter) are
  * answered straight from `node:http`, in front of Fastify. Fastify's per-request work (hooks,
  * child logger, reply object, helmet's headers) costs several times what a status answer does;
  * on a 2-core machine that is the difference between answering a crowd and queueing it.

@@ -80,7 +80,7 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   })
 
-  // Every called user enters, at the admission rate for the whole sale: the lane's third route.
+  // Every called user enters, at the admission rate, for the whole sale: a crowd's route too.
   laneRoute(app, {
     method: 'POST',
     url: '/api/v1/events/:eventId/queue/enter',
