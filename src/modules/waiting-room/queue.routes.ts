@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { bearerPrincipal } from '../../platform/auth.plugin.ts'
 import { laneAccepts, laneRoute } from '../../platform/fast.lane.ts'
@@ -10,6 +11,12 @@ import {
   QueueParamsSchema,
   StatusResponseSchema,
 } from './queue.schemas.ts'
+
+/** The `X-Queue-Ticket` header as text, for the ticket verifier to judge; a missing one is undefined. */
+function ticketOf(headers: IncomingHttpHeaders): string | undefined {
+  const header = headers['x-queue-ticket']
+  return typeof header === 'string' ? header : undefined
+}
 
 /** The waiting room: join, status, enter, the public frontier and the operator's controls. */
 export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -70,11 +77,7 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // Synchronous on purpose: nothing here waits, so no promise per poll.
     handler: (request) => {
       const stopTimer = statusDuration.startTimer()
-      const header = request.headers['x-queue-ticket']
-      const place = queue.status(
-        request.params.eventId as string,
-        typeof header === 'string' ? header : undefined,
-      )
+      const place = queue.status(request.params.eventId as string, ticketOf(request.headers))
       stopTimer()
       return { status: 200, body: place }
     },
@@ -99,11 +102,10 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     handler: async (request) => {
       const principal = await bearerPrincipal(app.accessTokens, request.headers.authorization)
-      const header = request.headers['x-queue-ticket']
       const entered = await queue.enter(
         request.params.eventId as string,
         principal.id,
-        typeof header === 'string' ? header : undefined,
+        ticketOf(request.headers),
       )
       return { status: 200, body: entered }
     },
