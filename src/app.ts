@@ -36,6 +36,8 @@ export interface BuildOptions {
   config: Config
   /** Fastify's logger option; tests pass false. */
   logger?: FastifyServerOptions['logger']
+  /** This process is one worker of a `WORKERS=N` cluster (see `cluster.supervisor.ts`). */
+  clusterWorker?: boolean
 }
 
 const servesApi = (role: Role) => role === 'all' || role === 'api'
@@ -45,7 +47,11 @@ const servesGateway = (role: Role) => role === 'all' || role === 'gateway'
  * Builds the Breakwater app: infrastructure plugins, then domain services, then routes, in that
  * order. The role decides which routes this process serves.
  */
-export async function buildApp({ config, logger }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  logger,
+  clusterWorker = false,
+}: BuildOptions): Promise<FastifyInstance> {
   const lane = new FastLane()
   const timeouts = {
     // Socket timeouts: a slow client cannot hold a connection forever.
@@ -94,7 +100,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
     done()
   })
   await app.register(helmet, { global: true, contentSecurityPolicy: false })
-  await app.register(metricsPlugin, { version, role: config.role })
+  await app.register(metricsPlugin, { version, role: config.role, clusterWorker })
   lane.attach({
     observe: app.observeRequest,
     problem: (error, request) => {

@@ -50,6 +50,24 @@ test('TOKEN_SECRET is required with DATABASE_URL, and must be long', () => {
   assert.equal(config.databaseUrl, 'postgres://localhost/db')
 })
 
+test('WORKERS above 1 needs Redis and PostgreSQL, and says which is missing', () => {
+  assert.equal(loadConfig({}).workers, 1)
+  assert.throws(() => loadConfig({ WORKERS: '0' }), /WORKERS/)
+  assert.throws(() => loadConfig({ WORKERS: '2' }), /WORKERS=2: needs REDIS_URL .* and DATABASE_URL/)
+  const database = { DATABASE_URL: 'postgres://localhost/db', TOKEN_SECRET: 'x'.repeat(32) }
+  assert.throws(
+    () => loadConfig({ WORKERS: '2', ...database }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError)
+      assert.equal(error.problems.length, 1)
+      assert.match(error.problems[0] ?? '', /needs REDIS_URL \(the line and its frontier are shared\)$/)
+      return true
+    },
+  )
+  const config = loadConfig({ WORKERS: '2', REDIS_URL: 'redis://127.0.0.1:6379', ...database })
+  assert.equal(config.workers, 2)
+})
+
 test('DATA_DIR=:memory: keeps nothing', () => {
   assert.equal(loadConfig({ DATA_DIR: ':memory:' }).dataDir, null)
 })

@@ -16,6 +16,7 @@ const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   ROLE: Type.Enum(roles, { default: 'all' }),
+  WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 10 })),
   TOKEN_SECRET: Type.Optional(Type.String({ minLength: 32 })),
@@ -58,6 +59,8 @@ export interface Config {
   port: number
   host: string
   role: Role
+  /** Processes serving this port (node:cluster); more than one needs Redis and PostgreSQL. */
+  workers: number
   /** Where embedded state is kept; null (`DATA_DIR=:memory:`) keeps nothing across restarts. */
   dataDir: string | null
   /** Absent: an embedded PGlite database under `dataDir`. */
@@ -134,6 +137,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (env.DATABASE_URL && !env.TOKEN_SECRET && !problems.has('TOKEN_SECRET')) {
     problems.set('TOKEN_SECRET', 'TOKEN_SECRET: required when DATABASE_URL is set (32 characters or more)')
   }
+  // Workers are replicas on one port: what replicas share must live outside each of them.
+  if (env.WORKERS > 1 && !problems.has('WORKERS')) {
+    const missing = [
+      !env.REDIS_URL && 'REDIS_URL (the line and its frontier are shared)',
+      !env.DATABASE_URL && 'DATABASE_URL (the embedded PGlite belongs to one process)',
+    ].filter(Boolean)
+    if (missing.length > 0) problems.set('WORKERS', `WORKERS=${env.WORKERS}: needs ${missing.join(' and ')}`)
+  }
   if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
     const missing = env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'
     if (!problems.has(missing))
@@ -148,6 +159,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     port: env.PORT,
     host: env.HOST,
     role: env.ROLE,
+    workers: env.WORKERS,
     dataDir: env.DATA_DIR === ':memory:' ? null : path.resolve(env.DATA_DIR),
     databaseUrl: env.DATABASE_URL ?? null,
     redis,

@@ -1,11 +1,14 @@
+import cluster from 'node:cluster'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
+import { pino } from 'pino'
 import { buildApp, version } from './app.ts'
 import { type Config, ConfigError, loadConfig } from './config.ts'
 import { seedDemoEvents } from './modules/events/events.seed.ts'
 import { LoadUsageError, loadCommand } from './modules/load-lab/load.command.ts'
+import { superviseWorkers } from './platform/cluster.supervisor.ts'
 import { dashboards, grafanaJson } from './platform/dashboards.ts'
 import { openDatabase } from './platform/database.client.ts'
 import { pgliteDir } from './platform/database.plugin.ts'
@@ -19,7 +22,8 @@ const help = `breakwater ${version} — a waiting room and sales engine for flas
 Usage: breakwater <command> [options]
 
 Commands:
-  serve               run the server (the role comes from ROLE: all, gateway, api, worker)
+  serve               run the server (the role comes from ROLE: all, gateway, api, worker;
+                      WORKERS=N runs N processes on the port, with Redis and PostgreSQL)
   migrate             apply the database migrations (embedded mode applies them at start)
   seed                create the demo events if they are missing
   openapi [--out F]   print the OpenAPI document, or write it to F
@@ -77,8 +81,19 @@ async function main(argv: string[]): Promise<number> {
 class UsageError extends Error {}
 
 async function serve(config: Config): Promise<number> {
-  const app = await buildApp({ config })
-  closeWithGrace({ delay: config.shutdownTimeoutMs, logger: app.log }, async ({ signal, err }) => {
+  if (config.workers > 1 && cluster.isPrimary) {
+    const log = pino({ level: config.logLevel }).child({ primary: process.pid })
+    return superviseWorkers({ workers: config.workers, shutdownTimeoutMs: config.shutdownTimeoutMs, log })
+  }
+  const clusterWorker = cluster.isWorker
+  const app = await buildApp({ config, clusterWorker })
+  if (clusterWorker) {
+    // Ctrl-C reaches the whole process group; the primary turns it into one SIGTERM per worker,
+    // and a second signal here would cut the drain short.
+    process.on('SIGINT', () => {})
+  }
+  const skip: 'SIGINT'[] = clusterWorker ? ['SIGINT'] : []
+  closeWithGrace({ delay: config.shutdownTimeoutMs, logger: app.log, skip }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down: draining in-flight requests')
     app.health.startDraining()

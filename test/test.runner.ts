@@ -48,6 +48,12 @@ const tiers: Tier[] = [
     missing: all(env('TEST_REDIS_URL'), binary('redis-server')),
   },
   {
+    name: 'cluster',
+    description: 'WORKERS=N processes on one port, sharing PostgreSQL and Redis',
+    dir: 'test/cluster',
+    missing: all(env('TEST_DATABASE_URL'), env('TEST_REDIS_URL')),
+  },
+  {
     name: 'traces',
     description: 'OpenTelemetry spans across HTTP, PostgreSQL and Redis',
     dir: 'test/traces',

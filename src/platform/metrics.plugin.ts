@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { clusterMetricsSource } from './cluster.supervisor.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,6 +15,8 @@ declare module 'fastify' {
 export interface MetricsOptions {
   version: string
   role: string
+  /** A worker of a `WORKERS=N` cluster: `GET /metrics` answers for every worker, summed. */
+  clusterWorker?: boolean
 }
 
 /** Prometheus metrics: process defaults, an HTTP histogram by route template, and `GET /metrics`. */
@@ -26,6 +29,7 @@ export const metricsPlugin = fp<MetricsOptions>(
       help: 'Always 1; labels say which build and role this process runs',
       labelNames: ['version', 'role'],
       registers: [registry],
+      aggregator: 'first',
     }).set({ version: options.version, role: options.role }, 1)
     const duration = new Histogram({
       name: 'http_request_duration_seconds',
@@ -40,6 +44,8 @@ export const metricsPlugin = fp<MetricsOptions>(
       name: 'nodejs_eventloop_utilization_ratio',
       help: 'Share of time the event loop was busy since the previous scrape',
       registers: [registry],
+      // In a cluster, the busiest worker's: the one that saturates first.
+      aggregator: 'max',
       collect() {
         const now = performance.eventLoopUtilization()
         this.set(performance.eventLoopUtilization(now, lastUtilization).utilization)
@@ -71,9 +77,11 @@ export const metricsPlugin = fp<MetricsOptions>(
       )
       done()
     })
+    // A scrape reaches one worker of a cluster (whichever holds the connection); it answers for all.
+    const exposition = options.clusterWorker ? clusterMetricsSource(registry) : () => registry.metrics()
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
       reply.type(registry.contentType)
-      return registry.metrics()
+      return exposition()
     })
   },
   { name: 'metrics' },

@@ -62,6 +62,8 @@ export const salesPlugin = fp<{ config: Config; secret: string }>(
       help: 'Stock left on sale per event (capacity minus held and sold)',
       labelNames: ['event_id'],
       registers: [app.metrics],
+      // Read from the database by each worker of a cluster: one figure, not a sum.
+      aggregator: 'first',
       async collect() {
         const events = await app.events.list(200, 0).catch(() => [])
         this.reset()

@@ -20,12 +20,15 @@ export class QueueMetrics {
       name: 'breakwater_queue_waiting',
       help: 'People in line who have not been called yet, as this process last saw it',
       labelNames: ['event_id'],
+      // Every worker of a cluster reads the same line: their figures are one figure, not a sum.
+      aggregator: 'max',
       registers,
     })
     this.admissionRate = new Gauge({
       name: 'breakwater_queue_admission_rate_per_second',
       help: 'The admission rate set for the event',
       labelNames: ['event_id'],
+      aggregator: 'max',
       registers,
     })
     this.admitted = new Counter({
@@ -74,6 +77,7 @@ export class QueueMetrics {
       name: 'breakwater_queue_frontier_age_seconds',
       help: 'Age of the oldest frontier this process answers from',
       registers,
+      aggregator: 'max',
       collect() {
         this.set(frontierAgeSeconds())
       },
