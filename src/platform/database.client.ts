@@ -43,12 +43,32 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir)
 }
 
+/** Opening a connection gives up after a second: an unreachable database is an error at once. */
+const connectTimeoutMs = 1000
+/**
+ * How long a request may wait for a pooled connection that is busy. pg-pool times that wait with
+ * the same setting as opening a connection, and a second was too short under a crowd: the
+ * database was answering, but with one event loop serving the crowd too, each connection stayed
+ * checked out longer, and admitted shoppers got 503 "database unavailable" for a busy pool.
+ */
+const poolWaitMs = 5000
+
+/** pg's client with its own connect timeout; when it fires, the connection fails with "timeout expired". */
+class PromptClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super({
+      ...(typeof config === 'string' ? { connectionString: config } : config),
+      connectionTimeoutMillis: connectTimeoutMs,
+    })
+  }
+}
+
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 20,
-    // An unreachable database must be an error within a second, never a hang.
-    connectionTimeoutMillis: 1000,
+    Client: PromptClient,
+    connectionTimeoutMillis: poolWaitMs,
     idleTimeoutMillis: 30_000,
     query_timeout: 15_000,
   })
@@ -154,7 +174,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (code && unavailableCodes.has(code)) return true
     if (
       message &&
-      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|not queryable/.test(
+      /Connection terminated|timeout exceeded when trying to connect|timeout expired|Client has encountered a connection error|Query read timeout|not queryable/.test(
         message,
       )
     )

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
+import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { type TestContext, test } from 'node:test'
 import { sql } from 'drizzle-orm'
-import { isDatabaseUnavailable } from '../../src/platform/database.client.ts'
+import { isDatabaseUnavailable, openDatabase } from '../../src/platform/database.client.ts'
 import { bearer, build, waitUntilReady } from '../support/app.builder.ts'
 import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
 import { startTcpProxy } from '../support/tcp.proxy.ts'
@@ -92,6 +93,44 @@ test('PostgreSQL going away in the middle of a transaction fails that transactio
   await proxy.restore()
   assert.equal(await waitUntilReady(app), 200)
   await app.close()
+})
+
+test('a busy pool makes a request wait for a connection instead of failing as if the database were away', async (t) => {
+  const database = await openDatabase({ url: await createTestDatabase(t), poolSize: 1 })
+  t.after(() => database.close())
+  // The only connection stays checked out for longer than opening one may take.
+  const slow = database.rows(sql`SELECT pg_sleep(1.5)`)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const rows = await database.rows<{ answer: number }>(sql`SELECT 1 AS answer`)
+  assert.deepEqual(rows, [{ answer: 1 }])
+  await slow
+})
+
+test('a database that never answers the handshake is given up on by the connection, not by the pool wait', async (t) => {
+  // Accepts the TCP connection and says nothing, as a hung server or a half-open network would.
+  const sockets: Socket[] = []
+  const silent = createServer((socket) => sockets.push(socket))
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    for (const socket of sockets) socket.destroy()
+    silent.close()
+  })
+  const { port } = silent.address() as AddressInfo
+  const database = await openDatabase({ url: `postgres://postgres@127.0.0.1:${port}/none` })
+  t.after(() => database.close())
+  const error = await database.rows(sql`SELECT 1`).then(
+    () => null,
+    (caught: unknown) => caught,
+  )
+  assert.ok(error instanceof Error, 'the query must fail')
+  assert.ok(isDatabaseUnavailable(error), String(error))
+  const causes: string[] = []
+  for (let e: unknown = error; e instanceof Error; e = e.cause) causes.push(e.message)
+  assert.ok(
+    // pg's connect timeout says "timeout expired"; the pool's wait would say "timeout exceeded…".
+    causes.some((message) => /^timeout expired$/.test(message)),
+    `the connection's own timeout must end it: ${causes.join(' <- ')}`,
+  )
 })
 
 /** The app on a fresh database reached through a proxy the test can cut, migrated. */
