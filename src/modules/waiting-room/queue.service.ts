@@ -6,6 +6,7 @@ import type { CachedFrontier, FrontierCache, LivenessBuffer } from './frontier.c
 import { PreQueueOrder, type PreQueueSeal } from './prequeue.shuffle.ts'
 import type { QueueMetrics } from './queue.metrics.ts'
 import type { Clock, QueueSettings, QueueState, RoomState } from './queue-state.types.ts'
+import { RefreshingCache } from './refreshing.cache.ts'
 import type { TicketTokens } from './ticket.tokens.ts'
 
 /** An event's waiting-room settings as the system of record (the events table) holds them. */
@@ -62,12 +63,14 @@ export interface FrontierView {
 }
 
 const maxSettingsCached = 10_000
+/** How long the ticker waits for a fresh read of the stock before it goes on with the last one. */
+const stockWaitMs = 250
 
 /** The waiting room's rules: join, status, enter and the operator's controls. */
 export class QueueService {
-  private readonly settingsCache = new Map<string, { settings: RoomSettings | null; loadedAt: number }>()
+  private readonly settingsCache: RefreshingCache<RoomSettings | null>
   private readonly preQueueOrders = new Map<string, PreQueueOrder>()
-  private readonly stock = new Map<string, { remaining: number | null; loadedAt: number }>()
+  private readonly stock: RefreshingCache<number | null>
 
   constructor(
     private readonly state: QueueState,
@@ -81,7 +84,22 @@ export class QueueService {
     private readonly metrics: QueueMetrics,
     /** Jitter source in [0, 1); injectable so tests can pin it. */
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.settingsCache = new RefreshingCache(
+      (eventId) => settingsStore.get(eventId),
+      options.settingsTtlMs,
+      clock,
+      maxSettingsCached,
+    )
+    // A database too busy to answer keeps the last stock known: a sold-out room stays shut under
+    // the very load that sold it out.
+    this.stock = new RefreshingCache(
+      (eventId, known) => settingsStore.remaining(eventId).catch(() => known ?? null),
+      options.stockTtlMs,
+      clock,
+      maxSettingsCached,
+    )
+  }
 
   /**
    * The settings of an event that takes joins; throws what `join` would for one that does not:
@@ -187,7 +205,7 @@ export class QueueService {
   async configure(eventId: string, changes: Partial<QueueSettings>): Promise<FrontierView> {
     const settings = await this.settingsStore.update(eventId, changes)
     if (!settings) throw new AppError('BW_EVENT_NOT_FOUND')
-    this.settingsCache.set(eventId, { settings, loadedAt: this.clock() })
+    this.settingsCache.set(eventId, settings)
     await guardRedis(this.state.configure(eventId, changes, settings))
     const cached = await guardRedis(this.cache.load(eventId))
     if (!cached) throw new Error('queue state has no frontier right after configure')
@@ -223,20 +241,16 @@ export class QueueService {
     for (const id of this.cache.eventIds()) await this.remainingOf(id)
   }
 
-  private async remainingOf(eventId: string): Promise<number | null> {
-    const now = this.clock()
-    const hit = this.stock.get(eventId)
-    if (hit && now - hit.loadedAt < this.options.stockTtlMs) return hit.remaining
-    // A database too busy to answer keeps the last stock known: a sold-out room stays shut under
-    // the very load that sold it out.
-    const remaining = await this.settingsStore.remaining(eventId).catch(() => hit?.remaining ?? null)
-    if (this.stock.size >= maxSettingsCached) this.stock.clear()
-    this.stock.set(eventId, { remaining, loadedAt: now })
-    return remaining
+  /**
+   * A fresh read is waited for briefly, so that a room whose stock just ran out stops calling at
+   * the next tick; a database too busy to answer in that time does not hold the ticker up.
+   */
+  private remainingOf(eventId: string): Promise<number | null> {
+    return this.stock.get(eventId, stockWaitMs)
   }
 
   private soldOut(eventId: string): boolean {
-    return this.stock.get(eventId)?.remaining === 0
+    return this.stock.peek(eventId) === 0
   }
 
   /** Publishes what this process last saw, for the gauges. */
@@ -256,14 +270,8 @@ export class QueueService {
     return settings
   }
 
-  private async settingsOf(eventId: string): Promise<RoomSettings | null> {
-    const now = this.clock()
-    const hit = this.settingsCache.get(eventId)
-    if (hit && now - hit.loadedAt < this.options.settingsTtlMs) return hit.settings
-    const settings = await this.settingsStore.get(eventId)
-    if (this.settingsCache.size >= maxSettingsCached) this.settingsCache.clear()
-    this.settingsCache.set(eventId, { settings, loadedAt: now })
-    return settings
+  private settingsOf(eventId: string): Promise<RoomSettings | null> {
+    return this.settingsCache.get(eventId)
   }
 
   /**
@@ -300,7 +308,7 @@ export class QueueService {
    * share it, and the place that never goes up starts at the opening.
    */
   private awaitingShuffle(eventId: string, cached: CachedFrontier | null | undefined): boolean {
-    const settings = this.settingsCache.get(eventId)?.settings
+    const settings = this.settingsCache.peek(eventId)
     return Boolean(
       settings?.shuffleAtOpen && !cached?.frontier.preQueue && settings.salesOpenAt.getTime() > this.clock(),
     )
