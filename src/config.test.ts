@@ -10,6 +10,9 @@ test('defaults give the embedded platform on port 8080', () => {
   assert.equal(config.redis, null)
   assert.match(config.dataDir ?? '', /data$/)
   assert.equal(config.labMode, false)
+  assert.equal(config.databasePoolSize, 20)
+  assert.equal(loadConfig({ DATABASE_POOL_SIZE: '60' }).databasePoolSize, 60)
+  assert.throws(() => loadConfig({ DATABASE_POOL_SIZE: '0' }), /DATABASE_POOL_SIZE/)
 })
 
 test('bad configuration fails once, naming every bad key', () => {

@@ -14,6 +14,7 @@ const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   ROLE: Type.Enum(roles, { default: 'all' }),
   WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
@@ -65,6 +66,8 @@ export interface Config {
   dataDir: string | null
   /** Absent: an embedded PGlite database under `dataDir`. */
   databaseUrl: string | null
+  /** Connections each process keeps to PostgreSQL at most. */
+  databasePoolSize: number
   /** Absent: queue state, rate limits and leases live in this process. */
   redis: RedisConfig | null
   admin: { email: string; password: string } | null
@@ -162,6 +165,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     workers: env.WORKERS,
     dataDir: env.DATA_DIR === ':memory:' ? null : path.resolve(env.DATA_DIR),
     databaseUrl: env.DATABASE_URL ?? null,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
     redis,
     admin:
       env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : null,

@@ -21,6 +21,7 @@ export const databasePlugin = fp<{ config: Config }>(
     const database = await openDatabase({
       url: config.databaseUrl,
       dataDir: pgliteDir(config),
+      poolSize: config.databasePoolSize,
       onPoolError: (error) => app.log.warn({ err: error }, 'database connection lost'),
     })
     if (database.kind === 'pglite') await database.migrate()
