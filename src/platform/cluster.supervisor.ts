@@ -48,19 +48,20 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
   let stopping = false
   let exitCode = 0
 
+  const alive = () => Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => !!worker)
+  const killAll = (signal: NodeJS.Signals) => {
+    for (const worker of alive()) worker.process.kill(signal)
+  }
+
   return new Promise((resolve) => {
-    const fork = () => cluster.fork()
     const stop = (code: number) => {
       if (stopping) return
       stopping = true
       exitCode = code
-      const alive = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => !!worker)
-      if (alive.length === 0) return resolve(exitCode)
-      for (const worker of alive) worker.process.kill('SIGTERM')
+      if (alive().length === 0) return resolve(exitCode)
+      killAll('SIGTERM')
       // A worker stuck past its own drain deadline is killed; its exit still ends the wait.
-      setTimeout(() => {
-        for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL')
-      }, shutdownTimeoutMs + 2000).unref()
+      setTimeout(() => killAll('SIGKILL'), shutdownTimeoutMs + 2000).unref()
     }
 
     cluster.on('listening', (worker) => {
@@ -78,9 +79,8 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
       )
     })
     cluster.on('exit', (worker, code, signal) => {
-      const remaining = Object.keys(cluster.workers ?? {}).length
       if (stopping) {
-        if (remaining === 0) resolve(exitCode)
+        if (alive().length === 0) resolve(exitCode)
         return
       }
       if (!listening.has(worker)) {
@@ -101,7 +101,7 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
       }
       restarts.push(now)
       log.warn({ worker: worker.id, code, signal }, 'a worker died while serving; starting another')
-      fork()
+      cluster.fork()
     })
 
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -109,7 +109,7 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
         if (stopping) {
           log.error({ signal }, 'second signal: killing the workers')
           exitCode = 1
-          for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL')
+          killAll('SIGKILL')
           return
         }
         log.info({ signal }, 'shutting down: every worker drains its in-flight requests')
@@ -117,7 +117,7 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
       })
     }
     log.info({ workers: options.workers }, 'starting workers')
-    for (let i = 0; i < options.workers; i++) fork()
+    for (let i = 0; i < options.workers; i++) cluster.fork()
   })
 }
 
@@ -131,13 +131,17 @@ export function clusterMetricsSource(registry: Registry, timeoutMs = 8000): () =
   AggregatorRegistry.setRegistries([registry])
   // Constructing one installs prom-client's answerer for the primary's requests in this worker.
   new AggregatorRegistry()
-  const pending = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>()
+  const pending = new Map<
+    number,
+    { resolve: (text: string) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+  >()
   let next = 0
   process.on('message', (message: MetricsResponse) => {
     if (message?.type !== metricsResponse) return
     const request = pending.get(message.id)
     if (!request) return
     pending.delete(message.id)
+    clearTimeout(request.timer)
     if (message.text !== undefined) request.resolve(message.text)
     else request.reject(new Error(`cluster metrics: ${message.error ?? 'no answer'}`))
   })
@@ -148,16 +152,7 @@ export function clusterMetricsSource(registry: Registry, timeoutMs = 8000): () =
         pending.delete(id)
         reject(new Error('cluster metrics: the primary did not answer in time'))
       }, timeoutMs)
-      pending.set(id, {
-        resolve: (text) => {
-          clearTimeout(timer)
-          resolve(text)
-        },
-        reject: (error) => {
-          clearTimeout(timer)
-          reject(error)
-        },
-      })
+      pending.set(id, { resolve, reject, timer })
       process.send?.({ type: metricsRequest, id } satisfies MetricsRequest)
     })
 }

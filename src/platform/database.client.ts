@@ -55,11 +55,9 @@ const poolWaitMs = 5000
 
 /** pg's client with its own connect timeout; when it fires, the connection fails with "timeout expired". */
 class PromptClient extends pg.Client {
-  constructor(config?: string | pg.ClientConfig) {
-    super({
-      ...(typeof config === 'string' ? { connectionString: config } : config),
-      connectionTimeoutMillis: connectTimeoutMs,
-    })
+  // pg-pool hands every client it makes the pool's own options object.
+  constructor(config?: pg.ClientConfig) {
+    super({ ...config, connectionTimeoutMillis: connectTimeoutMs })
   }
 }
 

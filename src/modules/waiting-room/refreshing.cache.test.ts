@@ -14,6 +14,18 @@ function controlledLoader() {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve))
 
+/** A cache (time to live 1 s) whose key 'a' was read as `value` and has since gone stale. */
+async function staleAfterReading(value: number) {
+  const { load, pending } = controlledLoader()
+  const clock = { now: 0 }
+  const cache = new RefreshingCache(load, 1000, () => clock.now)
+  const first = cache.get('a')
+  pending[0]?.resolve(value)
+  await first
+  clock.now = 1500
+  return { cache, pending, clock }
+}
+
 test('a key never read waits for its read, and concurrent first reads share one', async () => {
   const { load, pending } = controlledLoader()
   const cache = new RefreshingCache(load, 1000, () => 0)
@@ -27,13 +39,7 @@ test('a key never read waits for its read, and concurrent first reads share one'
 })
 
 test('a stale value is answered at once while one read replaces it', async () => {
-  const { load, pending } = controlledLoader()
-  let now = 0
-  const cache = new RefreshingCache(load, 1000, () => now)
-  const first = cache.get('a')
-  pending[0]?.resolve(1)
-  await first
-  now = 1500
+  const { cache, pending } = await staleAfterReading(1)
   assert.equal(await cache.get('a'), 1)
   assert.equal(await cache.get('a'), 1)
   assert.equal(pending.length, 2, 'one refresh for both stale reads')
@@ -44,17 +50,11 @@ test('a stale value is answered at once while one read replaces it', async () =>
 })
 
 test('with waitMs, a prompt refresh is waited for and a slow one is not', async () => {
-  const { load, pending } = controlledLoader()
-  let now = 0
-  const cache = new RefreshingCache(load, 1000, () => now)
-  const first = cache.get('a')
-  pending[0]?.resolve(1)
-  await first
-  now = 1500
+  const { cache, pending, clock } = await staleAfterReading(1)
   const prompt = cache.get('a', 10_000)
   pending[1]?.resolve(0)
   assert.equal(await prompt, 0, 'the fresh value, not the known one')
-  now = 3000
+  clock.now = 3000
   // The third read never answers in time: the caller goes on with what is known.
   assert.equal(await cache.get('a', 20), 0)
   pending[2]?.resolve(5)
@@ -63,13 +63,7 @@ test('with waitMs, a prompt refresh is waited for and a slow one is not', async 
 })
 
 test('a failed refresh keeps the known value and is tried again; a failed first read fails', async () => {
-  const { load, pending } = controlledLoader()
-  let now = 0
-  const cache = new RefreshingCache(load, 1000, () => now)
-  const first = cache.get('a')
-  pending[0]?.resolve(3)
-  await first
-  now = 1500
+  const { cache, pending } = await staleAfterReading(3)
   assert.equal(await cache.get('a'), 3)
   pending[1]?.reject(new Error('database busy'))
   await settle()
