@@ -23,19 +23,28 @@ export interface AdmissionRelease {
 export class AdmissionTokens {
   private readonly codec: JwtCodec
 
-  constructor(key: Uint8Array, now: () => number = () => Date.now()) {
+  constructor(
+    key: Uint8Array,
+    private readonly now: () => number = () => Date.now(),
+  ) {
     this.codec = new JwtCodec(key, { issuer: 'breakwater', audience: 'breakwater:admission' }, now)
   }
 
-  async sign(input: {
-    eventId: string
-    userId: string
-    ttlSeconds: number
-  }): Promise<{ token: string; admission: Admission }> {
-    const id = randomUUID()
+  /**
+   * A token for a new admission (a fresh id, `ttlSeconds` from now), or for one already granted
+   * (`id` and `expiresAt` given): the same admission, signed again, never a second one.
+   */
+  async sign(
+    input: { eventId: string; userId: string } & ({ ttlSeconds: number } | { id: string; expiresAt: Date }),
+  ): Promise<{ token: string; admission: Admission }> {
+    const id = 'id' in input ? input.id : randomUUID()
+    const ttlSeconds =
+      'ttlSeconds' in input
+        ? input.ttlSeconds
+        : Math.max(1, Math.ceil((input.expiresAt.getTime() - this.now()) / 1000))
     const { token, expiresAt } = this.codec.sign(
       { jti: id, sub: input.userId, ev: input.eventId },
-      input.ttlSeconds,
+      ttlSeconds,
     )
     return { token, admission: { id, eventId: input.eventId, userId: input.userId, expiresAt } }
   }

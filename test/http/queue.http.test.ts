@@ -259,3 +259,45 @@ test('a sold-out room calls nobody until stock comes back, and its line polls ra
   assert.equal(called.state, 'admitted')
   assert.equal(called.soldOut, false)
 })
+
+test('enter again with the same ticket: the same admission, never a second place', async (t) => {
+  const app = await build(t, env)
+  const eventId = await createQueuedEvent(app, { admissionRatePerSec: 100, maxActive: 3 })
+  const url = (path: string) => `/api/v1/events/${eventId}/queue${path}`
+  const guests = await joinGuests(app, eventId, 5)
+  const now = Date.now()
+  await app.waitingRoom.ticker.tick(now)
+  await app.waitingRoom.ticker.tick(now + 1000)
+  await app.waitingRoom.refresh()
+  const [first, ...others] = guests as [(typeof guests)[0], ...typeof guests]
+  const enter = (guest: (typeof guests)[0]) =>
+    app.inject({
+      method: 'POST',
+      url: url('/enter'),
+      headers: { ...guest.headers, 'x-queue-ticket': guest.ticket },
+    })
+
+  // One holder, fifteen tries, ten of them at once: every answer is the one admission.
+  const answers = await Promise.all(Array.from({ length: 10 }, () => enter(first)))
+  for (let i = 0; i < 5; i++) answers.push(await enter(first))
+  const userId = (await app.inject({ url: '/api/v1/me', headers: first.headers })).json().id
+  const admissions = await Promise.all(
+    answers.map((answer) => {
+      assert.equal(answer.statusCode, 200, answer.body)
+      return app.admissionTokens.verify(answer.json().admissionToken, { eventId, userId })
+    }),
+  )
+  assert.equal(new Set(admissions.map((a) => a.id)).size, 1, 'one admission id')
+  assert.equal(new Set(answers.map((a) => a.json().expiresAt)).size, 1, 'one expiry')
+  await app.waitingRoom.refresh()
+  assert.equal((await app.inject(url(''))).json().active, 1)
+
+  // The places the one holder did not take are there for the people behind.
+  const [second, third, fourth] = others as [(typeof guests)[0], (typeof guests)[0], (typeof guests)[0]]
+  assert.equal((await enter(second)).statusCode, 200)
+  assert.equal((await enter(third)).statusCode, 200)
+  // Three places, three people inside: the ticker calls nobody else.
+  await app.waitingRoom.ticker.tick(now + 2000)
+  await app.waitingRoom.refresh()
+  assert.equal((await enter(fourth)).json().code, 'BW_NOT_YET_ADMITTED')
+})

@@ -105,10 +105,10 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
     await state.advance(eventId, now, tickOptions)
     now += 1000
     assert.equal((await state.advance(eventId, now, tickOptions)).servingNumber, 3)
-    assert.equal(await state.admit(eventId, 'a1', now + 10_000, now), true)
-    assert.equal(await state.admit(eventId, 'a2', now + 10_000, now), true)
-    assert.equal(await state.admit(eventId, 'a3', now + 20_000, now), true)
-    assert.equal(await state.admit(eventId, 'a4', now + 20_000, now), false)
+    assert.equal(await state.admit(eventId, 'a1', now + 10_000, now), now + 10_000)
+    assert.equal(await state.admit(eventId, 'a2', now + 10_000, now), now + 10_000)
+    assert.equal(await state.admit(eventId, 'a3', now + 20_000, now), now + 20_000)
+    assert.equal(await state.admit(eventId, 'a4', now + 20_000, now), null)
     assert.equal((await state.frontier(eventId, now))?.active, 3)
     now += 1000
     assert.equal((await state.advance(eventId, now, tickOptions)).servingNumber, 3, 'full: no advance')
@@ -117,7 +117,27 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
     assert.equal((await state.advance(eventId, now, tickOptions)).servingNumber, 4)
     now = now - 2000 + 10_000
     assert.equal((await state.frontier(eventId, now))?.active, 1, 'a2 expired')
-    assert.equal(await state.admit(eventId, 'a5', now + 10_000, now), true)
+    assert.equal(await state.admit(eventId, 'a5', now + 10_000, now), now + 10_000)
+  })
+
+  test(`${name}: admitting the same id again is the same admission, not a second place`, async (t) => {
+    const { state, eventId } = await setup(t)
+    const now = 1_800_000_000_000
+    const settings = { ...defaults, admissionRatePerSec: 100, maxActive: 2 }
+    for (let i = 0; i < 5; i++) await state.join(eventId, `u${i}`, settings, now)
+    assert.equal(await state.admit(eventId, 'n1', now + 10_000, now), now + 10_000)
+    for (let i = 1; i <= 5; i++) {
+      assert.equal(await state.admit(eventId, 'n1', now + 10_000 + i, now + i), now + 10_000, 'same expiry')
+    }
+    assert.equal((await state.frontier(eventId, now))?.active, 1)
+    assert.equal(
+      await state.admit(eventId, 'n2', now + 10_000, now),
+      now + 10_000,
+      'a second ticket still fits',
+    )
+    assert.equal(await state.admit(eventId, 'n3', now + 10_000, now), null)
+    // Once expired, the id is a new admission.
+    assert.equal(await state.admit(eventId, 'n1', now + 30_000, now + 20_000), now + 30_000)
   })
 
   test(`${name}: numbers whose holders stopped polling are skipped`, async (t) => {

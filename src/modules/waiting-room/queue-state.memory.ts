@@ -136,12 +136,15 @@ export class MemoryQueueState implements QueueState {
     return { servingNumber: room.serving, admitted, skipped }
   }
 
-  async admit(eventId: string, admissionId: string, expiresAt: number, now: number): Promise<boolean> {
+  async admit(eventId: string, admissionId: string, expiresAt: number, now: number): Promise<number | null> {
     const room = this.rooms.get(eventId)
-    if (!room) return false
-    if (this.activeCount(room, now) >= room.settings.maxActive) return false
+    if (!room) return null
+    const active = this.activeCount(room, now)
+    const held = room.admissions.get(admissionId)
+    if (held !== undefined) return held
+    if (active >= room.settings.maxActive) return null
     room.admissions.set(admissionId, expiresAt)
-    return true
+    return expiresAt
   }
 
   async release(eventId: string, admissionId: string): Promise<void> {

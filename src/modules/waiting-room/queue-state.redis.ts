@@ -111,13 +111,16 @@ return {ARGV[1], size}`,
   },
   queueAdmit: {
     numberOfKeys: 2,
-    // KEYS: meta, admissions. ARGV: now ms, admission id, expires at ms.
+    // KEYS: meta, admissions. ARGV: now ms, admission id, expires at ms. Answers the admission's
+    // expiry (the one it already has when still counted), or 0 when the room is full.
     lua: `
 local max = tonumber(redis.call('HGET', KEYS[1], 'max') or '0')
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+local held = redis.call('ZSCORE', KEYS[2], ARGV[2])
+if held then return tonumber(held) end
 if redis.call('ZCARD', KEYS[2]) >= max then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-return 1`,
+return tonumber(ARGV[3])`,
   },
   queueTouch: {
     numberOfKeys: 1,
@@ -249,15 +252,15 @@ export class RedisQueueState implements QueueState {
     return { servingNumber, admitted, skipped }
   }
 
-  async admit(eventId: string, admissionId: string, expiresAt: number, now: number): Promise<boolean> {
-    const ok = await this.commands.queueAdmit(
+  async admit(eventId: string, admissionId: string, expiresAt: number, now: number): Promise<number | null> {
+    const granted = (await this.commands.queueAdmit(
       queueKeys.meta(eventId),
       queueKeys.admissions(eventId),
       now,
       admissionId,
       expiresAt,
-    )
-    return ok === 1
+    )) as number
+    return granted === 0 ? null : granted
   }
 
   async release(eventId: string, admissionId: string): Promise<void> {

@@ -53,8 +53,12 @@ export interface QueueState {
     now: number,
     options: { maxSteps: number; maxElapsedMs: number },
   ): Promise<AdvanceResult>
-  /** Counts an admission until `expiresAt`; false when `maxActive` admissions are already out. */
-  admit(eventId: string, admissionId: string, expiresAt: number, now: number): Promise<boolean>
+  /**
+   * Counts an admission until `expiresAt` and answers its expiry. An admission id still counted is
+   * the same admission: it answers the expiry it already has and takes no second place. Null when
+   * `maxActive` admissions are already out.
+   */
+  admit(eventId: string, admissionId: string, expiresAt: number, now: number): Promise<number | null>
   release(eventId: string, admissionId: string): Promise<void>
   /** Records, in one batch, that these numbers' holders are still polling. */
   touch(eventId: string, numbers: readonly number[], now: number): Promise<void>

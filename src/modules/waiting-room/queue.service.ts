@@ -63,6 +63,11 @@ export interface FrontierView {
 }
 
 const maxSettingsCached = 10_000
+
+/** A ticket's admission: numbers are unique per event, so the number names the one admission it may have. */
+function admissionIdOf(number: number): string {
+  return `n${number}`
+}
 /** How long the ticker waits for a fresh read of the stock before it goes on with the last one. */
 const stockWaitMs = 250
 
@@ -170,19 +175,22 @@ export class QueueService {
         pollAfterMs: place.pollAfterMs,
       })
     }
-    const { token: admissionToken, admission } = await this.admissionTokens.sign({
-      eventId,
-      userId,
-      ttlSeconds: this.options.admissionTtlSeconds,
-    })
-    const admitted = await guardRedis(
-      this.state.admit(eventId, admission.id, admission.expiresAt.getTime(), this.clock()),
-    )
-    if (!admitted) {
+    // One admission per ticket: entering again with it answers the admission already granted, so
+    // one served ticket can never take more than one of the room's `maxActive` places.
+    const now = this.clock()
+    const expiresAt = (Math.floor(now / 1000) + this.options.admissionTtlSeconds) * 1000
+    const granted = await guardRedis(this.state.admit(eventId, admissionIdOf(ticket.number), expiresAt, now))
+    if (granted === null) {
       this.metrics.enterRejected.inc({ reason: 'full' })
       throw new AppError('BW_QUEUE_FULL', undefined, { retryAfterSeconds: 1 })
     }
-    this.metrics.entered.inc({ event_id: eventId })
+    const { token: admissionToken, admission } = await this.admissionTokens.sign({
+      eventId,
+      userId,
+      id: admissionIdOf(ticket.number),
+      expiresAt: new Date(granted),
+    })
+    if (granted === expiresAt) this.metrics.entered.inc({ event_id: eventId })
     return { admissionToken, expiresAt: admission.expiresAt.toISOString() }
   }
 
