@@ -1,6 +1,8 @@
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { type Static, Type } from 'typebox'
 import Value from 'typebox/value'
+import type { RateLimits } from './platform/security/rate.limits.ts'
 
 /** The process's configuration, read from the environment once; nothing else reads `process.env`. */
 
@@ -43,6 +45,10 @@ const EnvSchema = Type.Object({
   QUEUE_GRACE_MS: Type.Integer({ minimum: 1000, default: 150_000 }),
   QUEUE_TICKET_TTL_SECONDS: Type.Integer({ minimum: 60, default: 24 * 3600 }),
   ADMISSION_TTL_SECONDS: Type.Integer({ minimum: 10, default: 600 }),
+  // Comma-separated addresses, CIDRs or `loopback`, `linklocal`, `uniquelocal`.
+  TRUST_PROXY: Type.String({ default: '', pattern: '^[0-9A-Za-z.:/,_ -]*$' }),
+  RATE_LIMIT_GUEST_PER_MINUTE: Type.Integer({ minimum: 0, default: 20 }),
+  RATE_LIMIT_JOIN_PER_MINUTE: Type.Integer({ minimum: 0, default: 30 }),
 })
 type Env = Static<typeof EnvSchema>
 
@@ -78,6 +84,10 @@ export interface Config {
   shutdownTimeoutMs: number
   bodyLimitBytes: number
   labMode: boolean
+  /** Peers whose `X-Forwarded-For` is believed; none by default. */
+  trustedProxies: string[]
+  /** Per client address, by route class; 0 in the environment leaves a class unlimited. */
+  rateLimits: RateLimits
   /** OTLP/HTTP collector for traces; absent means tracing is off. */
   otlpEndpoint: string | null
   serviceName: string
@@ -156,6 +166,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (env.LAB_DISABLE_GUARDS && env.LAB_MODE !== 'true' && !problems.has('LAB_DISABLE_GUARDS')) {
     problems.set('LAB_DISABLE_GUARDS', 'LAB_DISABLE_GUARDS: only allowed with LAB_MODE=true')
   }
+  for (const entry of env.TRUST_PROXY.split(',').map((e) => e.trim())) {
+    if (entry !== '' && !isProxyAddress(entry) && !problems.has('TRUST_PROXY'))
+      problems.set(
+        'TRUST_PROXY',
+        `TRUST_PROXY: "${entry}" is not an address, a CIDR or loopback/linklocal/uniquelocal`,
+      )
+  }
   if (problems.size > 0) throw new ConfigError([...problems.values()])
 
   return {
@@ -175,6 +192,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     labMode: env.LAB_MODE === 'true',
+    trustedProxies: env.TRUST_PROXY.split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+    rateLimits: {
+      ...perMinute('guest', env.RATE_LIMIT_GUEST_PER_MINUTE),
+      ...perMinute('join', env.RATE_LIMIT_JOIN_PER_MINUTE),
+    },
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
     serviceName: env.OTEL_SERVICE_NAME,
     natsUrl: env.NATS_URL ?? null,
@@ -197,6 +221,24 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       admissionTtlSeconds: env.ADMISSION_TTL_SECONDS,
     },
   }
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true
+  const [address = '', bits, extra] = entry.split('/')
+  if (extra !== undefined || isIP(address) === 0) return false
+  if (bits === undefined) return true
+  const prefix = Number(bits)
+  return /^\d+$/.test(bits) && prefix <= (isIP(address) === 4 ? 32 : 128)
+}
+
+/**
+ * A limit of `count` a minute, of which a quarter may come at once: in any minute a client gets at
+ * most 1.25 × `count`, where a whole minute's burst would let it have twice that across an edge.
+ * 0 is no limit.
+ */
+function perMinute(routeClass: 'guest' | 'join', count: number): RateLimits {
+  return count === 0 ? {} : { [routeClass]: { perMinute: count, burst: Math.max(1, Math.ceil(count / 4)) } }
 }
 
 function describe(key: string, message: string): string {

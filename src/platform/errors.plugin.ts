@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { isDatabaseUnavailable } from './database.client.ts'
 import { AppError, DependencyUnavailableError, type ErrorCode, errorCatalogue } from './errors.catalogue.ts'
+import { refusalHeaders } from './http/request.gate.ts'
 import { isRedisUnavailable } from './redis.client.ts'
 
 export interface Problem {
@@ -35,6 +36,8 @@ export const errorsPlugin = fp(
       const problem = toProblem(error, request)
       if (problem.status >= 500) request.log.error({ err: error, code: problem.code }, 'request failed')
       else request.log.info({ code: problem.code, detail: problem.detail }, 'request refused')
+      const extra = refusalHeaders(error)
+      if (extra) reply.headers(extra)
       sendProblem(reply, problem)
     })
     app.setNotFoundHandler((request, reply) => {

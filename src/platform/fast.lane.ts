@@ -8,6 +8,7 @@ import type {
   FastifySchema,
   RouteShorthandOptions,
 } from 'fastify'
+import { type GateRequest, type RequestGate, type RouteClass, refusalHeaders } from './http/request.gate.ts'
 
 /** What a lane handler sees of a request: no body, text parameters and query, the raw headers. */
 export interface LaneRequest {
@@ -35,6 +36,8 @@ export interface LaneHooks {
 interface LaneRoute {
   method: string
   template: string
+  /** What the request gate knows the route as. */
+  routeClass: RouteClass
   /** Literal segments, with null where a parameter goes. */
   segments: (string | null)[]
   names: string[]
@@ -60,6 +63,9 @@ export class FastLane {
   private readonly routes: LaneRoute[] = []
   private hooks: LaneHooks | null = null
   private closing = false
+
+  /** Every request the lane answers passes the platform's gate first, as Fastify's do. */
+  constructor(private readonly gate: RequestGate) {}
 
   attach(hooks: LaneHooks): void {
     this.hooks = hooks
@@ -136,14 +142,32 @@ export class FastLane {
     }
     const fail = (error: unknown) => {
       const problem = this.hooks?.problem(error, laneRequest) ?? { status: 500, body: {} }
+      const extra = refusalHeaders(error)
+      if (extra) for (const name in extra) response.setHeader(name, extra[name] as string)
       finish(problem, problemType, problem.retryAfterSeconds)
+    }
+    const answer = () => {
+      const answered = route.handler(laneRequest)
+      if (answered instanceof Promise) answered.then((a) => finish(a, jsonType), fail)
+      else finish(answered, jsonType)
     }
     // Consume the (empty) request, or keep-alive would stall on it.
     request.resume()
     try {
-      const answer = route.handler(laneRequest)
-      if (answer instanceof Promise) answer.then((a) => finish(a, jsonType), fail)
-      else finish(answer, jsonType)
+      if (!this.gate.covers(route.routeClass)) {
+        answer()
+        return
+      }
+      const gateRequest: GateRequest = {
+        method: route.method,
+        url,
+        routeClass: route.routeClass,
+        headers: request.headers,
+        raw: request,
+      }
+      const passed = this.gate.pass(gateRequest)
+      if (passed === undefined) answer()
+      else passed.then(answer, fail).catch(fail)
     } catch (error) {
       fail(error)
     }
@@ -195,6 +219,7 @@ export function laneRoute(
   route: {
     method: 'GET' | 'POST'
     url: string
+    routeClass: RouteClass
     accepts: (params: Record<string, string>, query: Record<string, unknown>) => boolean
     options: RouteShorthandOptions & { schema: FastifySchema }
     handler: LaneHandler
@@ -203,6 +228,7 @@ export function laneRoute(
   app.fastLane.add({
     method: route.method,
     template: route.url,
+    routeClass: route.routeClass,
     accepts: route.accepts,
     handler: route.handler,
   })
@@ -214,6 +240,7 @@ export function laneRoute(
       .send(answer.body)
   app.route({
     ...route.options,
+    config: { ...route.options.config, gate: route.routeClass },
     method: route.method,
     url: route.url,
     handler: (request: FastifyRequest, reply: FastifyReply) => {
@@ -230,6 +257,10 @@ export function laneRoute(
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's class for the request gate; `api` when not given. */
+    gate?: RouteClass
+  }
   interface FastifyInstance {
     /** The crowd's lane in front of Fastify; modules add their hottest routes with `laneRoute`. */
     fastLane: FastLane

@@ -14,7 +14,11 @@ const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const admin = { email: 'loadlab@breakwater.test', password: 'loadlab-password-1' }
 
 test('the load report renders in Chromium without errors', async (t) => {
-  const server = await startServerProcess(t, { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password })
+  const server = await startServerProcess(t, {
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+    TRUST_PROXY: 'loopback',
+  })
   const client = new LoadClient(new URL(server.url), { connections: 16, timeoutMs: 30_000 })
   const results = await runRush(new RunContext(client, 60, { write: () => {} }, () => ''), {
     users: 60,

@@ -41,6 +41,8 @@ async function serverOn(t: Parameters<typeof startServerProcess>[0], env: Record
     TOKEN_SECRET: testTokenSecret,
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
+    // The documented lab setting: the driver's simulated addresses are believed.
+    TRUST_PROXY: 'loopback',
     ...env,
   })
 }

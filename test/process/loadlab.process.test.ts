@@ -21,7 +21,11 @@ async function drive<T>(url: string, body: (run: RunContext) => Promise<T>): Pro
 }
 
 test('rush at small size against an embedded server: every correctness check passes', async (t) => {
-  const server = await startServerProcess(t, { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password })
+  const server = await startServerProcess(t, {
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+    TRUST_PROXY: 'loopback',
+  })
   const results = await drive(server.url, (run) =>
     runRush(run, {
       ...common,
@@ -60,7 +64,11 @@ test('rush at small size against an embedded server: every correctness check pas
 })
 
 test('shop at small size: browse and checkout mix, the sale adds up', async (t) => {
-  const server = await startServerProcess(t, { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password })
+  const server = await startServerProcess(t, {
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+    TRUST_PROXY: 'loopback',
+  })
   const results = await drive(server.url, (run) =>
     runShop(run, 'shop', {
       ...common,

@@ -20,6 +20,9 @@ export async function build(
     LOG_LEVEL: 'silent',
     ADMIN_EMAIL: testAdmin.email,
     ADMIN_PASSWORD: testAdmin.password,
+    // One inject client stands for many people in these tests; the limits have tests of their own.
+    RATE_LIMIT_GUEST_PER_MINUTE: '0',
+    RATE_LIMIT_JOIN_PER_MINUTE: '0',
     ...env,
   })
   const app = await buildApp({ config, logger: options.logger ?? false })

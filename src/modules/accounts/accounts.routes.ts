@@ -10,6 +10,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   laneRoute(app, {
     method: 'POST',
     url: '/api/v1/auth/guest',
+    routeClass: 'guest',
     accepts: laneAccepts.any,
     options: {
       logLevel: 'warn',

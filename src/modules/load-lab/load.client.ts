@@ -37,6 +37,16 @@ export interface LoadRequest {
   lane?: 'crowd' | 'shopper' | 'probe' | 'checkout'
 }
 
+/**
+ * The address the `n`th simulated user arrives from, sent as `X-Forwarded-For`: a /64 of its own in
+ * the documentation range (2001:db8::/32), so a server that trusts this machine as its proxy
+ * (`TRUST_PROXY=loopback`) counts each user under its own address, as it would a real crowd's.
+ * A server that trusts no proxy ignores the header, and its per-address limits see one client.
+ */
+export function simulatedAddress(n: number): string {
+  return `2001:db8:${((n >>> 16) & 0xffff).toString(16)}:${(n & 0xffff).toString(16)}::1`
+}
+
 /** Hosts a run may target without `--allow-remote`: this machine only. */
 export function isLoopback(url: URL): boolean {
   const host = url.hostname.replace(/^\[|\]$/g, '')

@@ -265,6 +265,8 @@ async function serveChild(
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      // The driver is this server's only client: each simulated user's X-Forwarded-For is believed.
+      TRUST_PROXY: 'loopback',
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
     },

@@ -6,7 +6,7 @@ import {
   type JoinRecord,
   measureAdmissionRate,
 } from './correctness.checks.ts'
-import type { LoadClient, Recipient } from './load.client.ts'
+import { type LoadClient, type Recipient, simulatedAddress } from './load.client.ts'
 import { arrive, createEvent, type RunContext, type RunResults, sampleFrontier } from './load.run.ts'
 import type { Sleeper } from './timer.wheel.ts'
 
@@ -137,9 +137,11 @@ class Crowd {
     this.enterPath = `/api/v1/events/${eventId}/queue/enter`
   }
 
+  private arrivals = 0
+
   arrive(): void {
     this.firstArrivalAt ??= this.run.now()
-    new Visitor(this).start()
+    new Visitor(this).start(this.arrivals++)
   }
 
   /** Resolves once each of the `launched` users is done; rejects on the first that threw. */
@@ -213,9 +215,17 @@ class Visitor implements Recipient, Sleeper {
   constructor(private readonly crowd: Crowd) {}
 
   /** Arrives: a new guest identity and a place in line, in one request. */
-  start(): void {
+  start(n: number): void {
     this.joinSentAt = this.crowd.run.now()
-    this.crowd.client.dispatch('join', { method: 'POST', path: `${this.crowd.joinPath}?guest=true` }, this)
+    this.crowd.client.dispatch(
+      'join',
+      {
+        method: 'POST',
+        path: `${this.crowd.joinPath}?guest=true`,
+        headers: { 'x-forwarded-for': simulatedAddress(n) },
+      },
+      this,
+    )
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: JSON from the server under test, read field by field.
@@ -246,7 +256,8 @@ class Visitor implements Recipient, Sleeper {
     const { run } = crowd
     crowd.joinsSettled++
     if (status !== 201 && status !== 200) {
-      run.count(run.running ? 'join failed' : 'cut at the end')
+      if (status === 429) run.count('join refused by a per-address limit (serve with TRUST_PROXY=loopback)')
+      else run.count(run.running ? 'join failed' : 'cut at the end')
       crowd.finished()
       return
     }

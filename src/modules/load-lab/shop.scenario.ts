@@ -1,5 +1,6 @@
 import { SaleLedger } from './checkout.flow.ts'
 import { evaluate } from './correctness.checks.ts'
+import { simulatedAddress } from './load.client.ts'
 import { arrive, createEvent, type RunContext, type RunResults } from './load.run.ts'
 
 export interface ShopOptions {
@@ -52,13 +53,18 @@ export async function runShop(
   const ledger = new SaleLedger()
   const share = options.weights.browse / (options.weights.browse + options.weights.checkout)
 
+  let visitors = 0
   const visitor = async (): Promise<void> => {
     if (Math.random() < share) {
       await client.send('browse list', { method: 'GET', path: '/api/v1/events' })
       await client.send('browse event', { method: 'GET', path: `/api/v1/events/${eventId}` })
       return run.count('browsed')
     }
-    const guest = await client.send('guest', { method: 'POST', path: '/api/v1/auth/guest' })
+    const guest = await client.send('guest', {
+      method: 'POST',
+      path: '/api/v1/auth/guest',
+      headers: { 'x-forwarded-for': simulatedAddress(visitors++) },
+    })
     if (guest.status !== 201) return run.count('guest failed')
     const outcome = await ledger.checkout(
       run,

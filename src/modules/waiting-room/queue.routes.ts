@@ -27,6 +27,7 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
   laneRoute(app, {
     method: 'POST',
     url: '/api/v1/events/:eventId/queue/join',
+    routeClass: 'join',
     accepts: laneAccepts.uuid('eventId', ['guest']),
     options: {
       // The crowd's arrivals: counted by the metrics, not logged one by one.
@@ -58,6 +59,7 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
   laneRoute(app, {
     method: 'GET',
     url: '/api/v1/events/:eventId/queue/status',
+    routeClass: 'status',
     accepts: laneAccepts.uuid('eventId'),
     options: {
       // Polled by the whole crowd: logging every request would cost more than answering it.
@@ -87,6 +89,7 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
   laneRoute(app, {
     method: 'POST',
     url: '/api/v1/events/:eventId/queue/enter',
+    routeClass: 'enter',
     accepts: laneAccepts.uuid('eventId'),
     options: {
       logLevel: 'warn',

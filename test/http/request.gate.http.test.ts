@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { gateStages } from '../../src/app.ts'
+import { AppError } from '../../src/platform/errors.catalogue.ts'
+import { withHeaders } from '../../src/platform/http/request.gate.ts'
+import { build } from '../support/app.builder.ts'
+import { createQueuedEvent } from '../support/queue.fixtures.ts'
+
+const env = { QUEUE_TICK_MS: '0', QUEUE_REFRESH_MS: '0' }
+
+/** Real HTTP on a loopback port: the crowd's lane only sees real requests, never `app.inject`. */
+async function listening(app: FastifyInstance) {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  return async (method: string, path: string, headers: Record<string, string> = {}, body?: string) => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers, body })
+    const text = await response.text()
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null }
+  }
+}
+
+/** Helmet's document headers come only from Fastify's path; the lane leaves them out on purpose. */
+const servedByLane = (headers: Headers) => headers.get('x-frame-options') === null
+
+/** Leaves out what differs per request: its id and where it was. */
+const comparable = (problem: Record<string, unknown>) => {
+  const { requestId, instance, ...rest } = problem
+  assert.equal(typeof requestId, 'string')
+  assert.equal(typeof instance, 'string')
+  return rest
+}
+
+test('a gate check refuses the same way on every lane route and on a Fastify route', async (t) => {
+  const app = await build(t, env)
+  const eventId = await createQueuedEvent(app)
+  // A check that refuses whatever carries the header, asynchronously, as a Redis-backed one would.
+  app.requestGate.add(
+    {
+      name: 'refuse-marked',
+      classes: 'all',
+      check: async (request) => {
+        if (request.headers['x-refuse'] !== undefined)
+          throw withHeaders(
+            new AppError('BW_RATE_LIMITED', 'refused by the gate', { retryAfterSeconds: 7 }),
+            {
+              'ratelimit-limit': '1',
+            },
+          )
+      },
+    },
+    gateStages.rateLimit,
+  )
+  const http = await listening(app)
+  const guest = await http('POST', '/api/v1/auth/guest')
+  assert.equal(guest.status, 201)
+  const auth = { authorization: `Bearer ${guest.body.accessToken}` }
+  const joined = await http('POST', `/api/v1/events/${eventId}/queue/join`, auth)
+  assert.equal(joined.status, 201)
+  const ticket = { 'x-queue-ticket': joined.body.ticket }
+
+  const routes: [string, string, Record<string, string>, boolean][] = [
+    ['POST', '/api/v1/auth/guest', {}, true],
+    ['POST', `/api/v1/events/${eventId}/queue/join`, auth, true],
+    ['POST', `/api/v1/events/${eventId}/queue/join?guest=true`, {}, true],
+    ['GET', `/api/v1/events/${eventId}/queue/status`, ticket, true],
+    ['POST', `/api/v1/events/${eventId}/queue/enter`, { ...auth, ...ticket }, true],
+    // Fastify's own routes.
+    ['GET', '/api/v1/events', {}, false],
+    ['GET', `/api/v1/events/${eventId}`, {}, false],
+    ['GET', '/api/v1/me', auth, false],
+  ]
+  const answers = []
+  for (const [method, path, headers, lane] of routes) {
+    const refused = await http(method, path, { ...headers, 'x-refuse': '1' })
+    assert.equal(refused.status, 429, `${method} ${path}: ${JSON.stringify(refused.body)}`)
+    assert.equal(refused.headers.get('retry-after'), '7')
+    assert.equal(refused.headers.get('ratelimit-limit'), '1')
+    assert.match(refused.headers.get('content-type') ?? '', /^application\/problem\+json/)
+    assert.equal(refused.body.instance, path.split('?')[0])
+    answers.push(comparable(refused.body))
+    // Without the mark, the same request goes through.
+    const passed = await http(method, path, headers)
+    assert.notEqual(passed.status, 429, `${method} ${path} unmarked`)
+    assert.equal(servedByLane(passed.headers), lane, `${method} ${path} is served by the path expected`)
+  }
+  for (const answer of answers) assert.deepEqual(answer, answers[0])
+  // And through app.inject, Fastify's path for the lane's routes too.
+  const injected = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/guest',
+    headers: { 'x-refuse': '1' },
+  })
+  assert.equal(injected.statusCode, 429)
+  assert.deepEqual(comparable(injected.json()), answers[0])
+})
+
+test('checks run in stage order and a class no check looks at is not stopped', async (t) => {
+  const app = await build(t, env)
+  const eventId = await createQueuedEvent(app)
+  const seen: string[] = []
+  const record = (name: string, refuse: boolean) => ({
+    name,
+    classes: ['join' as const],
+    check: () => {
+      seen.push(name)
+      if (refuse) throw new AppError('BW_FORBIDDEN', `refused by ${name}`)
+    },
+  })
+  app.requestGate.add(record('inspection', true), gateStages.inspection)
+  app.requestGate.add(record('blocklist', false), gateStages.blocklist)
+  const http = await listening(app)
+  const refused = await http('POST', `/api/v1/events/${eventId}/queue/join?guest=true`)
+  assert.equal(refused.status, 403)
+  assert.equal(refused.body.detail, 'refused by inspection')
+  assert.deepEqual(seen, ['blocklist', 'inspection'])
+  const guest = await http('POST', '/api/v1/auth/guest')
+  assert.equal(guest.status, 201, 'guest sign-in is not a join: neither check runs')
+  assert.deepEqual(seen, ['blocklist', 'inspection'])
+})
+
+test('per-address limits on guests and joins: 429 with Retry-After and RateLimit headers', async (t) => {
+  const app = await build(t, { ...env, RATE_LIMIT_GUEST_PER_MINUTE: '20', RATE_LIMIT_JOIN_PER_MINUTE: '32' })
+  const eventId = await createQueuedEvent(app)
+  const http = await listening(app)
+  const join = `/api/v1/events/${eventId}/queue/join`
+  const first = await http('POST', '/api/v1/auth/guest')
+  const auth = { authorization: `Bearer ${first.body.accessToken}` }
+  const statuses: number[] = [first.status]
+  for (let i = 0; i < 7; i++) statuses.push((await http('POST', '/api/v1/auth/guest')).status)
+  assert.deepEqual(statuses, [201, 201, 201, 201, 201, 429, 429, 429])
+  const refused = await http('POST', '/api/v1/auth/guest')
+  assert.equal(refused.body.code, 'BW_RATE_LIMITED')
+  assert.ok(Number(refused.headers.get('retry-after')) >= 1)
+  assert.equal(refused.headers.get('ratelimit-limit'), '5')
+  assert.equal(refused.headers.get('ratelimit-policy'), '5;w=15')
+  assert.equal(refused.headers.get('ratelimit-remaining'), '0')
+  assert.ok(Number(refused.headers.get('ratelimit-reset')) >= 1)
+  // A join that makes a guest is a guest sign-in too: the guests are spent.
+  assert.equal((await http('POST', `${join}?guest=true`)).status, 429)
+  // X-Forwarded-For from an untrusted peer changes nothing.
+  assert.equal((await http('POST', '/api/v1/auth/guest', { 'x-forwarded-for': '203.0.113.9' })).status, 429)
+  // Fastify's path (inject) counts against the same address.
+  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/guest' })).statusCode, 429)
+
+  // Joins have a count of their own (the refused guest-join above took one): 7 more, then 429.
+  const joined = await http('POST', join, auth)
+  const joins: number[] = [joined.status]
+  for (let i = 0; i < 8; i++) joins.push((await http('POST', join, auth)).status)
+  assert.deepEqual(joins, [201, 200, 200, 200, 200, 200, 200, 429, 429])
+  // Status polls are never limited.
+  const ticket = { 'x-queue-ticket': joined.body.ticket }
+  for (let i = 0; i < 30; i++)
+    assert.equal((await http('GET', `/api/v1/events/${eventId}/queue/status`, ticket)).status, 200)
+})
+
+test('behind a trusted proxy each forwarded address has its own limit, IPv6 by /64', async (t) => {
+  const app = await build(t, { ...env, RATE_LIMIT_GUEST_PER_MINUTE: '8', TRUST_PROXY: 'loopback' })
+  const http = await listening(app)
+  const from = (address: string) => http('POST', '/api/v1/auth/guest', { 'x-forwarded-for': address })
+  assert.equal((await from('198.51.100.1')).status, 201)
+  assert.equal((await from('198.51.100.1')).status, 201)
+  assert.equal((await from('198.51.100.1')).status, 429)
+  assert.equal((await from('198.51.100.2')).status, 201, 'another address has its own count')
+  // A client cannot slip in a different address in front of the proxy's: the proxy's entry counts.
+  assert.equal((await from('10.9.9.9, 198.51.100.1')).status, 429)
+  // Two addresses in one /64 share a count; the next /64 does not.
+  assert.equal((await from('2001:db8:1:2::1')).status, 201)
+  assert.equal((await from('2001:db8:1:2:ffff::7')).status, 201)
+  assert.equal((await from('2001:db8:1:2::abcd')).status, 429)
+  assert.equal((await from('2001:db8:1:3::1')).status, 201)
+})
