@@ -6,9 +6,9 @@ import { buildApp } from '../src/app.ts'
 import { loadConfig, parseRedisUrl } from '../src/config.ts'
 import { queueKeys } from '../src/modules/waiting-room/queue.keys.ts'
 import { RedisQueueState } from '../src/modules/waiting-room/queue-state.redis.ts'
-import { AccessTokens } from '../src/platform/access.tokens.ts'
-import { connectRedis, createRedisClient } from '../src/platform/redis.client.ts'
-import { deriveKey } from '../src/platform/secrets.store.ts'
+import { connectRedis, createRedisClient } from '../src/platform/data/redis.client.ts'
+import { AccessTokens } from '../src/platform/security/access.tokens.ts'
+import { deriveKey } from '../src/platform/security/secrets.store.ts'
 import { type Served, serveChild } from './served.process.ts'
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, loadConfig } from './config.ts'
-import { startTelemetry } from './platform/telemetry.ts'
+import { startTelemetry } from './platform/process/telemetry.ts'
 
 /**
  * Loaded before the app (`--import`), because OpenTelemetry can only patch the HTTP server, pg,

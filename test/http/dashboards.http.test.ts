@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { parse } from 'yaml'
-import { dashboards, grafanaJson, metricNames } from '../../src/platform/dashboards.ts'
+import { dashboards, grafanaJson, metricNames } from '../../src/ops/dashboards.ts'
 import { build } from '../support/app.builder.ts'
 
 const dashboardsDir = new URL('../../deploy/grafana/dashboards/', import.meta.url)

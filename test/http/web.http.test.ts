@@ -5,7 +5,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import Fastify from 'fastify'
 import { webPlugin } from '../../src/modules/web/web.plugin.ts'
-import { errorsPlugin } from '../../src/platform/errors.plugin.ts'
+import { errorsPlugin } from '../../src/platform/http/errors.plugin.ts'
 
 // A stand-in bundle, so this test needs no Vite build.
 async function appWithBundle(t: import('node:test').TestContext) {

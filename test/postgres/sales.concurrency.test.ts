@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { type TestContext, test } from 'node:test'
 import { sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { AppError } from '../../src/platform/errors.catalogue.ts'
+import { AppError } from '../../src/platform/http/errors.catalogue.ts'
 import { build } from '../support/app.builder.ts'
 import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
 

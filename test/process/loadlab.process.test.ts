@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { LoadClient } from '../../src/modules/load-lab/load.client.ts'
-import { RunContext } from '../../src/modules/load-lab/load.run.ts'
-import { htmlReport } from '../../src/modules/load-lab/report.html.ts'
-import { compareSummary, textSummary } from '../../src/modules/load-lab/report.summary.ts'
-import { runRush } from '../../src/modules/load-lab/rush.scenario.ts'
-import { runShop } from '../../src/modules/load-lab/shop.scenario.ts'
+import { LoadClient } from '../../src/lab/load/load.client.ts'
+import { RunContext } from '../../src/lab/load/load.run.ts'
+import { htmlReport } from '../../src/lab/load/report.html.ts'
+import { compareSummary, textSummary } from '../../src/lab/load/report.summary.ts'
+import { runRush } from '../../src/lab/load/rush.scenario.ts'
+import { runShop } from '../../src/lab/load/shop.scenario.ts'
 import { startServerProcess } from '../support/server.process.ts'
 
 const admin = { email: 'loadlab@breakwater.test', password: 'loadlab-password-1' }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { test } from 'node:test'
 import pg from 'pg'
-import { openDatabase } from '../../src/platform/database.client.ts'
+import { openDatabase } from '../../src/platform/data/database.client.ts'
 import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
 import { freePort } from '../support/redis.server.ts'
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { burnRateAlerts, parseSloSpec, sloRules } from '../../src/platform/slo.rules.ts'
+import { burnRateAlerts, parseSloSpec, sloRules } from '../../src/ops/slo.rules.ts'
 
 const rulesDir = fileURLToPath(new URL('../../deploy/prometheus/', import.meta.url))
 const promtool = (args: string[], cwd = rulesDir) => spawnSync('promtool', args, { cwd, encoding: 'utf8' })

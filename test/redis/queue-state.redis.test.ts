@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { parseRedisUrl } from '../../src/config.ts'
 import { RedisQueueState } from '../../src/modules/waiting-room/queue-state.redis.ts'
-import { connectRedis, createRedisClient } from '../../src/platform/redis.client.ts'
+import { connectRedis, createRedisClient } from '../../src/platform/data/redis.client.ts'
 import { queueStateBehaviour } from '../support/queue-state.behaviour.ts'
 import { testRedisUrl } from '../support/redis.server.ts'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
-import { startTelemetry, stopTelemetry } from '../../src/platform/telemetry.ts'
+import { startTelemetry, stopTelemetry } from '../../src/platform/process/telemetry.ts'
 
 // Tracing must start before the app's libraries load, hence the dynamic imports below.
 const exporter = new InMemorySpanExporter()

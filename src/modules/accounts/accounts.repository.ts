@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm'
-import { type Db, guard } from '../../platform/database.client.ts'
+import { type Db, guard } from '../../platform/data/database.client.ts'
 import { type UserRow, users } from './accounts.tables.ts'
 
 /** Every query about accounts. */

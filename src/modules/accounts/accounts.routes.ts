@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { principalOf } from '../../platform/auth.plugin.ts'
-import { laneAccepts, laneRoute } from '../../platform/fast.lane.ts'
+import { laneAccepts, laneRoute } from '../../platform/http/fast.lane.ts'
+import { principalOf } from '../../platform/security/auth.plugin.ts'
 import { LoginBodySchema, PublicUserSchema, RegisterBodySchema, SessionSchema } from './accounts.schemas.ts'
 
 /** Guests, registration, sign-in and `GET /me`. */

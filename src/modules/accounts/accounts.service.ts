@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import type { AccessTokens, Principal } from '../../platform/access.tokens.ts'
-import { AppError } from '../../platform/errors.catalogue.ts'
+import { AppError } from '../../platform/http/errors.catalogue.ts'
+import type { AccessTokens, Principal } from '../../platform/security/access.tokens.ts'
 import type { AccountsRepository } from './accounts.repository.ts'
 import type { UserRow } from './accounts.tables.ts'
 import { decoyHash, passwordHasher } from './password.hasher.ts'

@@ -1,5 +1,5 @@
 import { asc, eq } from 'drizzle-orm'
-import { type Db, guard } from '../../platform/database.client.ts'
+import { type Db, guard } from '../../platform/data/database.client.ts'
 import { type EventRow, events, type NewEventRow } from './events.tables.ts'
 
 /** Every query about events. */

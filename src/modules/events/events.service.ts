@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.catalogue.ts'
+import { AppError } from '../../platform/http/errors.catalogue.ts'
 import type { EventsRepository } from './events.repository.ts'
 import type { CreateEventInput, EventView } from './events.schemas.ts'
 import type { EventRow, QueueState, SeatMap } from './events.tables.ts'

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { sql } from 'drizzle-orm'
-import { type Db, guard } from '../../platform/database.client.ts'
+import { type Db, guard } from '../../platform/data/database.client.ts'
 
 export interface OutboxMessage {
   id: number

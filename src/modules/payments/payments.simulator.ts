@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { AppError } from '../../platform/errors.catalogue.ts'
+import { AppError } from '../../platform/http/errors.catalogue.ts'
 import type { Authorization, PaymentProvider, PaymentWebhook } from './payments.provider.ts'
 import { signWebhook, verifyWebhookSignature } from './webhook.signatures.ts'
 

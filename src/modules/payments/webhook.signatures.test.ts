@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { AppError } from '../../platform/errors.catalogue.ts'
+import { AppError } from '../../platform/http/errors.catalogue.ts'
 import { signWebhook, verifyWebhookSignature } from './webhook.signatures.ts'
 
 const key = new Uint8Array(32).fill(7)

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { AppError } from '../../platform/errors.catalogue.ts'
+import { AppError } from '../../platform/http/errors.catalogue.ts'
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`, as the simulator and common providers sign. */
 export function signWebhook(key: Uint8Array, body: string, nowMs = Date.now()): string {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
-import type { Db } from '../../platform/database.client.ts'
-import { AppError } from '../../platform/errors.catalogue.ts'
+import type { Db } from '../../platform/data/database.client.ts'
+import { AppError } from '../../platform/http/errors.catalogue.ts'
 import { type Executor, rowsOf, transaction, uuidArray } from './sales.sql.ts'
 import type { HoldState, SeatState } from './sales.tables.ts'
 

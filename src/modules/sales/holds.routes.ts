@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { principalOf } from '../../platform/auth.plugin.ts'
+import { principalOf } from '../../platform/security/auth.plugin.ts'
 import {
   CreateHoldBodySchema,
   EventParamsSchema,

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
-import type { Db } from '../../platform/database.client.ts'
-import { AppError } from '../../platform/errors.catalogue.ts'
+import type { Db } from '../../platform/data/database.client.ts'
+import { AppError } from '../../platform/http/errors.catalogue.ts'
 import { returnStock } from './holds.repository.ts'
 import { sourcesOf } from './order.states.ts'
 import { type Executor, rowsOf, transaction } from './sales.sql.ts'

@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm'
-import { type Db, guard } from '../../platform/database.client.ts'
+import { type Db, guard } from '../../platform/data/database.client.ts'
 
 /** A transaction or the database itself: both run raw SQL the same way. */
 export type Executor = Pick<Db, 'execute'>

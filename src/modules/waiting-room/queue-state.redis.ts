@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { RedisClient } from '../../platform/redis.client.ts'
+import type { RedisClient } from '../../platform/data/redis.client.ts'
 import type { PreQueueSeal } from './prequeue.shuffle.ts'
 import { queueKeys } from './queue.keys.ts'
 import {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { bearerPrincipal } from '../../platform/auth.plugin.ts'
-import { laneAccepts, laneRoute } from '../../platform/fast.lane.ts'
+import { laneAccepts, laneRoute } from '../../platform/http/fast.lane.ts'
+import { bearerPrincipal } from '../../platform/security/auth.plugin.ts'
 import {
   ConfigureQueueBodySchema,
   EnterResponseSchema,

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { AppError } from '../../platform/errors.catalogue.ts'
+import { AppError } from '../../platform/http/errors.catalogue.ts'
 
 /** What a queue ticket proves: this user holds this number in this event's line. */
 export interface Ticket {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import type { AppError } from '../errors.catalogue.ts'
+import type { AppError } from './errors.catalogue.ts'
 
 /**
  * What a route is, for the gate's checks: the crowd's routes each have a class of their own so a

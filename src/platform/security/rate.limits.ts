@@ -1,5 +1,5 @@
-import { AppError } from '../errors.catalogue.ts'
 import { addressKey, type ClientAddresses } from '../http/client.address.ts'
+import { AppError } from '../http/errors.catalogue.ts'
 import type { GateCheck, GateRequest, RouteClass } from '../http/request.gate.ts'
 import { withHeaders } from '../http/request.gate.ts'
 import { GcraLimiter, type Rate, type RateVerdict } from './rate.limiter.ts'

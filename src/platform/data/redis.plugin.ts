@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import fp from 'fastify-plugin'
 import type { Command } from 'ioredis'
 import { Histogram, type Registry } from 'prom-client'
-import type { Config } from '../config.ts'
+import type { Config } from '../../config.ts'
 import { connectRedis, createRedisClient, type RedisClient } from './redis.client.ts'
 
 declare module 'fastify' {

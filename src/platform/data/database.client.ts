@@ -9,7 +9,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import pg from 'pg'
-import { DependencyUnavailableError } from './errors.catalogue.ts'
+import { DependencyUnavailableError } from '../http/errors.catalogue.ts'
 
 export type Db = PgDatabase<PgQueryResultHKT>
 
@@ -26,7 +26,7 @@ export interface Database {
   close(): Promise<void>
 }
 
-const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url))
+const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url))
 // Any fixed number: replicas starting together take turns applying migrations.
 const migrationLockId = 7_170_001
 

@@ -1,4 +1,4 @@
-import { AppError } from './errors.catalogue.ts'
+import { AppError } from '../http/errors.catalogue.ts'
 import { JwtCodec, JwtRejected } from './jwt.codec.ts'
 
 export type AccountRole = 'customer' | 'admin'

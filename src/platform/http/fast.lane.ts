@@ -8,7 +8,7 @@ import type {
   FastifySchema,
   RouteShorthandOptions,
 } from 'fastify'
-import { type GateRequest, type RequestGate, type RouteClass, refusalHeaders } from './http/request.gate.ts'
+import { type GateRequest, type RequestGate, type RouteClass, refusalHeaders } from './request.gate.ts'
 
 /** What a lane handler sees of a request: no body, text parameters and query, the raw headers. */
 export interface LaneRequest {

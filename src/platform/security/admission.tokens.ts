@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { AppError } from './errors.catalogue.ts'
+import { AppError } from '../http/errors.catalogue.ts'
 import { JwtCodec, JwtRejected } from './jwt.codec.ts'
 
 /**

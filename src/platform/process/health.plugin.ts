@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
-import { withTimeout } from './database.client.ts'
+import { withTimeout } from '../data/database.client.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

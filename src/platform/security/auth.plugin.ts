@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { AppError } from '../http/errors.catalogue.ts'
 import { AccessTokens, type Principal } from './access.tokens.ts'
-import { AppError } from './errors.catalogue.ts'
 import { deriveKey } from './secrets.store.ts'
 
 declare module 'fastify' {

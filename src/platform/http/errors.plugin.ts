@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { isDatabaseUnavailable } from './database.client.ts'
+import { isDatabaseUnavailable } from '../data/database.client.ts'
+import { isRedisUnavailable } from '../data/redis.client.ts'
 import { AppError, DependencyUnavailableError, type ErrorCode, errorCatalogue } from './errors.catalogue.ts'
-import { refusalHeaders } from './http/request.gate.ts'
-import { isRedisUnavailable } from './redis.client.ts'
+import { refusalHeaders } from './request.gate.ts'
 
 export interface Problem {
   type: string

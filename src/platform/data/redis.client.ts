@@ -1,6 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
-import type { RedisConfig } from '../config.ts'
-import { DependencyUnavailableError } from './errors.catalogue.ts'
+import type { RedisConfig } from '../../config.ts'
+import { DependencyUnavailableError } from '../http/errors.catalogue.ts'
 
 export type RedisClient = Redis | Cluster
 

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import fp from 'fastify-plugin'
 import { Gauge } from 'prom-client'
-import type { Config } from '../config.ts'
+import type { Config } from '../../config.ts'
 import { type Database, openDatabase } from './database.client.ts'
 
 declare module 'fastify' {
