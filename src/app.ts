@@ -20,8 +20,8 @@ import { webPlugin } from './modules/web/web.plugin.ts'
 import { databasePlugin } from './platform/data/database.plugin.ts'
 import { redisPlugin } from './platform/data/redis.plugin.ts'
 import { ClientAddresses } from './platform/http/client.address.ts'
+import { CrowdLane } from './platform/http/crowd.lane.ts'
 import { errorsPlugin, toProblem } from './platform/http/errors.plugin.ts'
-import { FastLane } from './platform/http/fast.lane.ts'
 import { openapiPlugin } from './platform/http/openapi.plugin.ts'
 import { RequestGate } from './platform/http/request.gate.ts'
 import { validatorCompiler } from './platform/http/validation.compiler.ts'
@@ -61,7 +61,7 @@ export async function buildApp({
   const gate = new RequestGate()
   const clientAddresses = new ClientAddresses(config.trustedProxies)
   gate.add(rateLimitCheck(config.rateLimits, clientAddresses), gateStages.rateLimit)
-  const lane = new FastLane(gate)
+  const lane = new CrowdLane(gate)
   const timeouts = {
     // Socket timeouts: a slow client cannot hold a connection forever.
     connectionTimeout: 30_000,
@@ -97,7 +97,7 @@ export async function buildApp({
 
   // Infrastructure.
   await app.register(errorsPlugin)
-  app.decorate('fastLane', lane)
+  app.decorate('crowdLane', lane)
   app.decorate('requestGate', gate)
   app.addHook('preClose', (done) => {
     lane.close()

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { laneAccepts, laneRoute } from '../../platform/http/fast.lane.ts'
+import { laneAccepts, laneRoute } from '../../platform/http/crowd.lane.ts'
 import { principalOf } from '../../platform/security/auth.plugin.ts'
 import { LoginBodySchema, PublicUserSchema, RegisterBodySchema, SessionSchema } from './accounts.schemas.ts'
 
 /** Guests, registration, sign-in and `GET /me`. */
 export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['accounts']
-  // The crowd's first request, so it is served by the fast lane too.
+  // The crowd's first request, so it is served by the crowd's lane too.
   laneRoute(app, {
     method: 'POST',
     url: '/api/v1/auth/guest',

@@ -1,7 +1,7 @@
 import { AppError } from '../../platform/http/errors.catalogue.ts'
 import type { EventsRepository } from './events.repository.ts'
 import type { CreateEventInput, EventView } from './events.schemas.ts'
-import type { EventRow, QueueState, SeatMap } from './events.tables.ts'
+import type { EventRow, RoomState, SeatMap } from './events.tables.ts'
 
 export const queueDefaults = { admissionRatePerSec: 100, maxActive: 1000 }
 
@@ -53,7 +53,7 @@ export class EventsService {
   /** Changes the waiting-room settings (the waiting room pushes them to its shared state). */
   async updateQueue(
     id: string,
-    changes: { state?: QueueState; admissionRatePerSec?: number; maxActive?: number },
+    changes: { state?: RoomState; admissionRatePerSec?: number; maxActive?: number },
   ): Promise<EventView> {
     const row = await this.repository.updateQueue(id, {
       queueState: changes.state,

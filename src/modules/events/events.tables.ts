@@ -5,8 +5,8 @@ export interface SeatMap {
   sections: { name: string; rows: { name: string; seats: number }[] }[]
 }
 
-export const queueStates = ['open', 'paused', 'closed'] as const
-export type QueueState = (typeof queueStates)[number]
+export const roomStates = ['open', 'paused', 'closed'] as const
+export type RoomState = (typeof roomStates)[number]
 
 export const events = pgTable(
   'events',
@@ -23,7 +23,7 @@ export const events = pgTable(
     currency: text('currency').notNull(),
     perUserLimit: integer('per_user_limit').notNull().default(4),
     queueEnabled: boolean('queue_enabled').notNull().default(true),
-    queueState: text('queue_state', { enum: queueStates }).notNull().default('open'),
+    queueState: text('queue_state', { enum: roomStates }).notNull().default('open'),
     admissionRatePerSec: integer('admission_rate_per_sec').notNull().default(100),
     maxActive: integer('max_active').notNull().default(1000),
     shuffleAtOpen: boolean('shuffle_at_open').notNull().default(false),

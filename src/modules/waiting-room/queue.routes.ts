@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { laneAccepts, laneRoute } from '../../platform/http/fast.lane.ts'
+import { laneAccepts, laneRoute } from '../../platform/http/crowd.lane.ts'
 import { bearerPrincipal } from '../../platform/security/auth.plugin.ts'
 import {
   ConfigureQueueBodySchema,
@@ -23,7 +23,7 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['waiting-room']
   const queue = app.waitingRoom.service
 
-  // Join and status are the crowd's routes: served by the fast lane, and by Fastify for the rest.
+  // Join and status are the crowd's routes: served by the crowd's lane, and by Fastify for the rest.
   laneRoute(app, {
     method: 'POST',
     url: '/api/v1/events/:eventId/queue/join',

@@ -59,7 +59,7 @@ const problemType = 'application/problem+json; charset=utf-8'
  * OpenAPI document and every request the lane declines (a body, a parameter that does not match,
  * a server that is closing) take the ordinary path with the ordinary answers.
  */
-export class FastLane {
+export class CrowdLane {
   private readonly routes: LaneRoute[] = []
   private hooks: LaneHooks | null = null
   private closing = false
@@ -225,7 +225,7 @@ export function laneRoute(
     handler: LaneHandler
   },
 ): void {
-  app.fastLane.add({
+  app.crowdLane.add({
     method: route.method,
     template: route.url,
     routeClass: route.routeClass,
@@ -263,6 +263,6 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** The crowd's lane in front of Fastify; modules add their hottest routes with `laneRoute`. */
-    fastLane: FastLane
+    crowdLane: CrowdLane
   }
 }
