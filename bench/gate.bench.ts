@@ -4,6 +4,7 @@ import { once } from 'node:events'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import autocannon, { type Result } from 'autocannon'
+import { simulatedAddress } from '../src/lab/load/load.client.ts'
 import { AccessTokens } from '../src/platform/security/access.tokens.ts'
 import { deriveKey } from '../src/platform/security/secrets.store.ts'
 import { createScratchDatabase, startPurchaseApp } from './purchase.rig.ts'
@@ -198,14 +199,17 @@ async function joinFigures(bare: Server, app: Server, redis: { host: string; por
       {
         method: 'POST',
         path: `/api/v1/events/${app.eventId}/queue/join`,
-        setupRequest: (request) => ({ ...request, headers: { authorization: `Bearer ${pool[next++]}` } }),
+        setupRequest: (request) => ({
+          ...request,
+          headers: { authorization: `Bearer ${pool[next]}`, 'x-forwarded-for': simulatedAddress(next++) },
+        }),
       },
     ],
   }
   const bareLoad = {
     url: `http://127.0.0.1:${bare.port}/`,
     method: 'POST',
-    headers: { authorization: `Bearer ${pool[0]}` },
+    headers: { authorization: `Bearer ${pool[0]}`, 'x-forwarded-for': simulatedAddress(0) },
   }
   const incrs = 10_000
   /** Redis CPU µs per INCR from redis-benchmark, and per join over `amount` joins: each round measures both. */
