@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
-import type { FastifyInstance } from 'fastify'
 import { build } from '../support/app.builder.ts'
+import { listening, servedByLane } from '../support/http.listening.ts'
 import { createQueuedEvent } from '../support/queue.fixtures.ts'
 
 // The test drives the refresh itself.
 const env = { QUEUE_TICK_MS: '0', QUEUE_REFRESH_MS: '0', QUEUE_GRACE_MS: '3600000' }
-
-/** Serves the app on a loopback port: the crowd's lane only sees real HTTP, never `app.inject`. */
-async function listening(app: FastifyInstance) {
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const { port } = app.server.address() as { port: number }
-  return async (method: string, path: string, headers: Record<string, string> = {}, body?: string) => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers, body })
-    const text = await response.text()
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null }
-  }
-}
-
-/** Helmet's document headers come only from Fastify's path; the lane leaves them out on purpose. */
-const servedByLane = (headers: Headers) => headers.get('x-frame-options') === null
 
 test('the lane answers guest, join, status and enter over HTTP as Fastify answers them through inject', async (t) => {
   const app = await build(t, env)

@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { FastifyInstance } from 'fastify'
 import { gateStages } from '../../src/app.ts'
 import { AppError } from '../../src/platform/http/errors.catalogue.ts'
 import { withHeaders } from '../../src/platform/http/request.gate.ts'
 import { build } from '../support/app.builder.ts'
+import { listening, servedByLane } from '../support/http.listening.ts'
 import { createQueuedEvent } from '../support/queue.fixtures.ts'
 
 const env = { QUEUE_TICK_MS: '0', QUEUE_REFRESH_MS: '0' }
-
-/** Real HTTP on a loopback port: the crowd's lane only sees real requests, never `app.inject`. */
-async function listening(app: FastifyInstance) {
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const { port } = app.server.address() as { port: number }
-  return async (method: string, path: string, headers: Record<string, string> = {}, body?: string) => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers, body })
-    const text = await response.text()
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null }
-  }
-}
-
-/** Helmet's document headers come only from Fastify's path; the lane leaves them out on purpose. */
-const servedByLane = (headers: Headers) => headers.get('x-frame-options') === null
 
 /** Leaves out what differs per request: its id and where it was. */
 const comparable = (problem: Record<string, unknown>) => {
