@@ -41,6 +41,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
   /** This process is one worker of a `WORKERS=N` cluster (see `cluster.supervisor.ts`). */
   clusterWorker?: boolean
+  /** Start the embedded database from this copy (tests; see `DatabaseOptions.pgliteTemplate`). */
+  pgliteTemplate?: Blob
 }
 
 /** Where each stage of the request gate sits; lower runs first. */
@@ -57,6 +59,7 @@ export async function buildApp({
   config,
   logger,
   clusterWorker = false,
+  pgliteTemplate,
 }: BuildOptions): Promise<FastifyInstance> {
   const gate = new RequestGate()
   const clientAddresses = new ClientAddresses(config.trustedProxies)
@@ -91,6 +94,9 @@ export async function buildApp({
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     ...timeouts,
+    // Fastify's default, 10 s per plugin, was a guess at machine speed: a busy machine booting
+    // PGlite took longer. Start-up steps with a dependency of their own time out sooner.
+    pluginTimeout: config.startTimeoutMs,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
@@ -141,7 +147,7 @@ export async function buildApp({
     },
   })
   await app.register(openapiPlugin, { version })
-  await app.register(databasePlugin, { config })
+  await app.register(databasePlugin, { config, pgliteTemplate })
   await app.register(redisPlugin, { config })
   await app.register(healthPlugin)
   const secret = loadOrCreateSecret(config.tokenSecret, config.dataDir)

@@ -26,6 +26,7 @@ const EnvSchema = Type.Object({
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 12 * 3600 }),
   LOG_LEVEL: Type.Enum(logLevels, { default: 'info' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  START_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 120_000 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 64 * 1024 }),
   LAB_MODE: Type.Enum(['true', 'false'], { default: 'false' }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -82,6 +83,8 @@ export interface Config {
   accessTokenTtlSeconds: number
   logLevel: (typeof logLevels)[number]
   shutdownTimeoutMs: number
+  /** Longest any one start-up step (opening the database, migrating, connecting) may take. */
+  startTimeoutMs: number
   bodyLimitBytes: number
   labMode: boolean
   /** Peers whose `X-Forwarded-For` is believed; none by default. */
@@ -190,6 +193,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    startTimeoutMs: env.START_TIMEOUT_MS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     labMode: env.LAB_MODE === 'true',
     trustedProxies: env.TRUST_PROXY.split(',')

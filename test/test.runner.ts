@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -97,13 +98,29 @@ interface Outcome {
   failed: number
   skipped: number
   exitCode: number
+  /** Milliseconds spent in each file's top-level tests. */
+  durations: Record<string, number>
 }
 
+const durationsReporter = path.resolve('test/support/file.durations.reporter.mjs')
+
 function runTier(files: string[]): Promise<Outcome> {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'breakwater-tests-'))
+  const durationsFile = path.join(scratch, 'durations.json')
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=300000', ...files],
+      [
+        '--import',
+        'tsx',
+        '--test',
+        '--test-timeout=300000',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        `--test-reporter=${durationsReporter}`,
+        `--test-reporter-destination=${durationsFile}`,
+        ...files,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
     )
     let output = ''
@@ -113,7 +130,15 @@ function runTier(files: string[]): Promise<Outcome> {
     })
     child.on('close', (code) => {
       const count = (label: string) => Number(new RegExp(`^ℹ ${label} (\\d+)`, 'm').exec(output)?.[1] ?? 0)
+      let durations: Record<string, number> = {}
+      try {
+        durations = JSON.parse(readFileSync(durationsFile, 'utf8'))
+      } catch {
+        // A run that died before its reporter finished has no durations; the failure says why.
+      }
+      rmSync(scratch, { recursive: true, force: true })
       resolve({
+        durations,
         passed: count('pass'),
         failed: count('fail') + count('cancelled'),
         skipped: count('skipped'),
@@ -148,7 +173,7 @@ async function main(): Promise<number> {
     console.error(`test files in no tier (add their folder to test/test.runner.ts):\n  ${stray.join('\n  ')}`)
     return 2
   }
-  const total: Outcome = { passed: 0, failed: 0, skipped: 0, exitCode: 0 }
+  const total: Outcome = { passed: 0, failed: 0, skipped: 0, exitCode: 0, durations: {} }
   const skippedTiers: string[] = []
   const missingInCi: string[] = []
   for (const tier of tiers.filter((t) => chosen.includes(t.name))) {
@@ -166,10 +191,19 @@ async function main(): Promise<number> {
     total.passed += outcome.passed
     total.failed += outcome.failed
     total.skipped += outcome.skipped
+    Object.assign(total.durations, outcome.durations)
     if (outcome.exitCode !== 0) total.exitCode = outcome.exitCode
     if (outcome.exitCode !== 0 && outcome.failed === 0) total.failed += 1
   }
   console.log('')
+  const slowest = Object.entries(total.durations)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 5)
+  if (slowest.length > 0) {
+    console.log('slowest files:')
+    for (const [file, ms] of slowest)
+      console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${path.relative(process.cwd(), file)}`)
+  }
   for (const tier of skippedTiers) console.log(`skipped tier ${tier}`)
   for (const tier of missingInCi)
     console.log(`FAILED: tier ${tier} cannot run, and CI=true requires every tier`)

@@ -2,9 +2,30 @@ import type { TestContext } from 'node:test'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
+import { openDatabase } from '../../src/platform/data/database.client.ts'
 import { onTeardown } from './teardown.stack.ts'
 
 export const testAdmin = { email: 'admin@breakwater.test', password: 'admin-password-1' }
+
+let template: Promise<Blob> | undefined
+
+/**
+ * One migrated embedded database per test process, as a tarball each app starts from: booting
+ * PGlite and creating its cluster costs seconds on a busy machine, loading a copy a fraction.
+ */
+export function migratedPglite(): Promise<Blob> {
+  template ??= (async () => {
+    const database = await openDatabase({ url: null })
+    try {
+      await database.migrate()
+      if (!database.dump) throw new Error('the embedded database cannot be dumped')
+      return await database.dump()
+    } finally {
+      await database.close()
+    }
+  })()
+  return template
+}
 
 /**
  * Builds the whole app on an in-memory PGlite (or the environment given), ready for `app.inject`,
@@ -25,7 +46,8 @@ export async function build(
     RATE_LIMIT_JOIN_PER_MINUTE: '0',
     ...env,
   })
-  const app = await buildApp({ config, logger: options.logger ?? false })
+  const pgliteTemplate = config.databaseUrl || config.dataDir ? undefined : await migratedPglite()
+  const app = await buildApp({ config, logger: options.logger ?? false, pgliteTemplate })
   if (t) onTeardown(t, () => app.close())
   await app.ready()
   return app

@@ -16,13 +16,14 @@ export function pgliteDir(config: Pick<Config, 'dataDir'>): string | undefined {
 }
 
 /** The relational store: PostgreSQL when `DATABASE_URL` is set, else PGlite migrated at start. */
-export const databasePlugin = fp<{ config: Config }>(
-  async (app, { config }) => {
+export const databasePlugin = fp<{ config: Config; pgliteTemplate?: Blob }>(
+  async (app, { config, pgliteTemplate }) => {
     const database = await openDatabase({
       url: config.databaseUrl,
       dataDir: pgliteDir(config),
       poolSize: config.databasePoolSize,
       onPoolError: (error) => app.log.warn({ err: error }, 'database connection lost'),
+      pgliteTemplate,
     })
     if (database.kind === 'pglite') await database.migrate()
     app.decorate('database', database)
