@@ -6,6 +6,7 @@ import { openDatabase } from '../../src/platform/data/database.client.ts'
 import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
 import { testRedisUrl } from '../support/redis.server.ts'
 import { type ServerProcess, startServerProcess } from '../support/server.process.ts'
+import { eventInput } from '../support/test.data.ts'
 
 const admin = { email: 'workers@breakwater.test', password: 'workers-password-1' }
 
@@ -112,14 +113,13 @@ test('WORKERS=2 share one line: numbers are unique, both answer status, and the 
   const login = await call(server.url, 'POST', '/api/v1/auth/login', {}, admin)
   assert.equal(login.status, 200, login.text)
   const operator = { authorization: `Bearer ${login.body.accessToken}` }
-  const created = await call(server.url, 'POST', '/api/v1/events', operator, {
-    name: 'Two workers',
-    salesOpenAt: new Date(Date.now() - 60_000).toISOString(),
-    capacity: 100,
-    priceCents: 1000,
-    currency: 'EUR',
-    queue: { admissionRatePerSec: 5 },
-  })
+  const created = await call(
+    server.url,
+    'POST',
+    '/api/v1/events',
+    operator,
+    eventInput({ capacity: 100, queue: { admissionRatePerSec: 5 } }),
+  )
   assert.equal(created.status, 201, created.text)
   const eventId = created.body.id as string
 

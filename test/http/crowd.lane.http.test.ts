@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { build } from '../support/app.builder.ts'
 import { listening, servedByLane } from '../support/http.listening.ts'
-import { createQueuedEvent } from '../support/queue.fixtures.ts'
+import { createQueuedEvent } from '../support/test.data.ts'
 
 // The test drives the refresh itself.
 const env = { QUEUE_TICK_MS: '0', QUEUE_REFRESH_MS: '0', QUEUE_GRACE_MS: '3600000' }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { bearer, build } from '../support/app.builder.ts'
-import { admitAll, createQueuedEvent, joinGuests } from '../support/queue.fixtures.ts'
+import { admitAll, joinGuests } from '../support/queue.fixtures.ts'
+import { createQueuedEvent } from '../support/test.data.ts'
 import { mutate } from '../support/token.mutations.ts'
 
 // The test drives the ticker and the refresh itself.
@@ -160,7 +161,11 @@ test('FIFO: 40 guests are called in the order they joined; pre-queue waits for t
   const inversions = order.filter((index, i) => i > 0 && index < (order[i - 1] ?? 0)).length
   assert.equal(inversions, 0)
 
-  const later = await createQueuedEvent(app, { admissionRatePerSec: 100 }, new Date(Date.now() + 3600_000))
+  const later = await createQueuedEvent(
+    app,
+    { admissionRatePerSec: 100 },
+    { salesOpenAt: new Date(Date.now() + 3600_000).toISOString() },
+  )
   await joinGuests(app, later, 3)
   await app.waitingRoom.ticker.tick(Date.now())
   await app.waitingRoom.ticker.tick(Date.now() + 1000)
@@ -197,7 +202,7 @@ test('hundreds of mutated tickets through HTTP are refused and counted', async (
 
 test('a sold-out room calls nobody until stock comes back, and its line polls rarely', async (t) => {
   const app = await build(t, env)
-  const eventId = await createQueuedEvent(app, { admissionRatePerSec: 1, maxActive: 100 }, undefined, 2)
+  const eventId = await createQueuedEvent(app, { admissionRatePerSec: 1, maxActive: 100 }, { capacity: 2 })
   const [buyer, second] = await joinGuests(app, eventId, 4)
   assert.ok(buyer && second)
   const status = async (guest: typeof buyer) =>

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { build } from '../support/app.builder.ts'
-import { admitAll, createQueuedEvent, joinGuests } from '../support/queue.fixtures.ts'
+import { admitAll, joinGuests } from '../support/queue.fixtures.ts'
+import { createQueuedEvent } from '../support/test.data.ts'
 
 const env = { QUEUE_TICK_MS: '0', QUEUE_REFRESH_MS: '0', QUEUE_GRACE_MS: '3600000' }
 
@@ -11,7 +12,7 @@ test('fair start: the pre-queue is shuffled once at the opening, then first come
   const eventId = await createQueuedEvent(
     app,
     { admissionRatePerSec: 3, maxActive: 1000, shuffleAtOpen: true },
-    new Date(opensAt),
+    { salesOpenAt: new Date(opensAt).toISOString() },
   )
   const early = await joinGuests(app, eventId, 30)
 
@@ -50,7 +51,11 @@ test('fair start: the pre-queue is shuffled once at the opening, then first come
 
 test('without shuffleAtOpen the pre-queue keeps its join order', async (t) => {
   const app = await build(t, env)
-  const eventId = await createQueuedEvent(app, { admissionRatePerSec: 3 }, new Date(Date.now() + 3600_000))
+  const eventId = await createQueuedEvent(
+    app,
+    { admissionRatePerSec: 3 },
+    { salesOpenAt: new Date(Date.now() + 3600_000).toISOString() },
+  )
   const early = await joinGuests(app, eventId, 12)
   await app.waitingRoom.refresh()
   const status = (

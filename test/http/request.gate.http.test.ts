@@ -5,7 +5,7 @@ import { AppError } from '../../src/platform/http/errors.catalogue.ts'
 import { withHeaders } from '../../src/platform/http/request.gate.ts'
 import { build } from '../support/app.builder.ts'
 import { listening, servedByLane } from '../support/http.listening.ts'
-import { createQueuedEvent } from '../support/queue.fixtures.ts'
+import { createQueuedEvent } from '../support/test.data.ts'
 
 const env = { QUEUE_TICK_MS: '0', QUEUE_REFRESH_MS: '0' }
 

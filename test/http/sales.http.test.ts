@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { bearer, build } from '../support/app.builder.ts'
-import { buyOne, createEvent } from '../support/sales.fixtures.ts'
+import { buyOne } from '../support/sales.fixtures.ts'
+import { createEvent } from '../support/test.data.ts'
 
 const problem = 'application/problem+json; charset=utf-8'
 

@@ -3,7 +3,8 @@ import { test } from 'node:test'
 import { connect } from 'nats'
 import { outboxStream } from '../../src/modules/outbox/nats.publisher.ts'
 import { bearer, build } from '../support/app.builder.ts'
-import { buyOne, createEvent } from '../support/sales.fixtures.ts'
+import { buyOne } from '../support/sales.fixtures.ts'
+import { createEvent } from '../support/test.data.ts'
 
 test('with NATS_URL, order events reach JetStream once each', async (t) => {
   // The test runner runs this tier only when TEST_NATS_URL is set.

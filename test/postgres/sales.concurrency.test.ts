@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../src/platform/http/errors.catalogue.ts'
 import { build } from '../support/app.builder.ts'
 import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
+import { eventInput } from '../support/test.data.ts'
 
 /**
  * The sales engine's promises under load, on real PostgreSQL and at the service level (the HTTP
@@ -28,15 +29,9 @@ async function buildOn(t: TestContext, env: Record<string, string> = {}): Promis
 }
 
 async function createEvent(app: FastifyInstance, input: Record<string, unknown>): Promise<string> {
-  const event = await app.events.create({
-    name: 'Rush',
-    salesOpenAt: new Date(Date.now() - 60_000).toISOString(),
-    priceCents: 1000,
-    currency: 'USD',
-    perUserLimit: 4,
-    queue: { enabled: false },
-    ...input,
-  } as Parameters<FastifyInstance['events']['create']>[0])
+  const event = await app.events.create(
+    eventInput(input) as Parameters<FastifyInstance['events']['create']>[0],
+  )
   return event.id
 }
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { test } from 'node:test'
 import pg from 'pg'
 import { openDatabase } from '../../src/platform/data/database.client.ts'
 import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
 import { freePort } from '../support/redis.server.ts'
+import { startServerProcess } from '../support/server.process.ts'
+import { eventInput } from '../support/test.data.ts'
 
 /** The few response members this test reads. */
 interface Body {
@@ -16,25 +17,6 @@ interface Body {
 }
 
 const admin = { email: 'admin@breakwater.test', password: 'admin-password-1' }
-
-/** Starts the real server as a child process and waits (bounded) until it answers. */
-async function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
-    // Buyers here are guests from one address; the per-address limits have tests of their own.
-    env: { ...process.env, RATE_LIMIT_GUEST_PER_MINUTE: '0', RATE_LIMIT_JOIN_PER_MINUTE: '0', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://127.0.0.1:${env.PORT}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ok) return child
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  child.kill('SIGKILL')
-  throw new Error('server did not become ready in 20 s')
-}
 
 test('SIGKILL mid-load: every acknowledged order survives the restart and stock adds up', async (t) => {
   if (!process.env.TEST_DATABASE_URL) return t.skip('TEST_DATABASE_URL is not set')
@@ -52,6 +34,9 @@ test('SIGKILL mid-load: every acknowledged order survives the restart and stock 
     LOG_LEVEL: 'warn',
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
+    // Buyers here are guests from one address; the per-address limits have tests of their own.
+    RATE_LIMIT_GUEST_PER_MINUTE: '0',
+    RATE_LIMIT_JOIN_PER_MINUTE: '0',
   }
   const base = `http://127.0.0.1:${port}`
   const call = async (
@@ -65,20 +50,12 @@ test('SIGKILL mid-load: every acknowledged order survives the restart and stock 
       signal: AbortSignal.timeout(5000),
     })) as { status: number; json(): Promise<Body> }
 
-  let server = await startServer(env)
-  t.after(() => server.kill('SIGKILL'))
+  const server = await startServerProcess(t, env)
   const login = await (await call('/api/v1/auth/login', { method: 'POST', body: admin })).json()
   const created = await call('/api/v1/events', {
     method: 'POST',
     headers: { authorization: `Bearer ${login.accessToken}` },
-    body: {
-      name: 'Crash night',
-      salesOpenAt: new Date(Date.now() - 60_000).toISOString(),
-      capacity: 2000,
-      priceCents: 100,
-      currency: 'USD',
-      queue: { enabled: false },
-    },
+    body: eventInput({ capacity: 2000 }),
   })
   const eventId = (await created.json()).id as string
 
@@ -111,13 +88,13 @@ test('SIGKILL mid-load: every acknowledged order survives the restart and stock 
   }
   const load = Promise.all(Array.from({ length: 10 }, buyer))
   await new Promise((resolve) => setTimeout(resolve, 2500))
-  server.kill('SIGKILL')
-  await new Promise((resolve) => server.once('exit', resolve))
+  server.child.kill('SIGKILL')
+  await server.exited
   stop = true
   await load
   assert.ok(acknowledged.length > 0, 'no order was acknowledged before the kill')
 
-  server = await startServer(env)
+  await startServerProcess(t, env)
   for (const { orderId, authorization } of acknowledged) {
     const response = await call(`/api/v1/orders/${orderId}`, { headers: { authorization } })
     assert.equal(response.status, 200, `acknowledged order ${orderId} is missing`)

@@ -4,8 +4,10 @@ import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { openDatabase } from '../../src/platform/data/database.client.ts'
 import { onTeardown } from './teardown.stack.ts'
+import { testAdmin } from './test.data.ts'
 
-export const testAdmin = { email: 'admin@breakwater.test', password: 'admin-password-1' }
+// Who signs in lives with the test data; most tests take it from here with the app.
+export { bearer, testAdmin } from './test.data.ts'
 
 let template: Promise<Blob> | undefined
 
@@ -51,20 +53,6 @@ export async function build(
   if (t) onTeardown(t, () => app.close())
   await app.ready()
   return app
-}
-
-/** Signs in and returns the bearer header for it. */
-export async function bearer(
-  app: FastifyInstance,
-  as: 'admin' | 'guest',
-): Promise<{ authorization: string }> {
-  const response =
-    as === 'admin'
-      ? await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: testAdmin })
-      : await app.inject({ method: 'POST', url: '/api/v1/auth/guest' })
-  if (response.statusCode >= 300)
-    throw new Error(`sign-in as ${as} failed: ${response.statusCode} ${response.body}`)
-  return { authorization: `Bearer ${response.json().accessToken}` }
 }
 
 /** Polls `/readyz` until it answers 200, at most 50 times 100 ms apart; returns the last status. */

@@ -1,35 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { bearer } from './app.builder.ts'
 
-/** Creates an event whose sale opened a minute ago, with the queue settings given. */
-export async function createQueuedEvent(
-  app: FastifyInstance,
-  queue: {
-    admissionRatePerSec?: number
-    maxActive?: number
-    enabled?: boolean
-    shuffleAtOpen?: boolean
-  } = {},
-  salesOpenAt = new Date(Date.now() - 60_000),
-  capacity = 1000,
-): Promise<string> {
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/events',
-    headers: await bearer(app, 'admin'),
-    payload: {
-      name: 'Flash drop',
-      salesOpenAt: salesOpenAt.toISOString(),
-      capacity,
-      priceCents: 5000,
-      currency: 'EUR',
-      queue,
-    },
-  })
-  if (response.statusCode !== 201) throw new Error(`create event: ${response.statusCode} ${response.body}`)
-  return response.json().id
-}
-
 export interface Guest {
   headers: { authorization: string }
   ticket: string

@@ -18,21 +18,24 @@ export interface ServerProcess {
   output: () => string
 }
 
-/** Runs `breakwater serve` as a child process on a loopback port and waits until it answers. */
+/**
+ * Runs `breakwater serve` as a child process on a loopback port (a free one unless `env.PORT`
+ * names it, as a restart on the same port does) and waits until it is ready.
+ */
 export async function startServerProcess(
   t: TestContext,
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
-  const port = await freePort()
+  const port = env.PORT ? Number(env.PORT) : await freePort()
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bw-data-'))
   const child = spawn(process.execPath, ['--import', 'tsx', '--import', preload, main, 'serve'], {
     env: {
       ...process.env,
-      PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       ...env,
+      PORT: String(port),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -49,7 +52,7 @@ export async function startServerProcess(
   for (let attempt = 0; attempt < 300; attempt++) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`)
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, child, exited, output: () => output }
+      if ((await fetch(`${url}/readyz`)).ok) return { url, child, exited, output: () => output }
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 100))
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
 import { startTelemetry, stopTelemetry } from '../../src/platform/process/telemetry.ts'
+import { eventInput } from '../support/test.data.ts'
 
 // Tracing must start before the app's libraries load, hence the dynamic imports below.
 const exporter = new InMemorySpanExporter()
@@ -42,14 +43,12 @@ test('one checkout is one trace across HTTP, PostgreSQL and Redis, and its log l
   const admin = {
     authorization: `Bearer ${String((await call('POST', '/api/v1/auth/login', {}, testAdmin)).json.accessToken)}`,
   }
-  const event = await call('POST', '/api/v1/events', admin, {
-    name: 'Traced drop',
-    salesOpenAt: new Date(Date.now() - 60_000).toISOString(),
-    capacity: 10,
-    priceCents: 1000,
-    currency: 'USD',
-    queue: { enabled: true, admissionRatePerSec: 100, maxActive: 10 },
-  })
+  const event = await call(
+    'POST',
+    '/api/v1/events',
+    admin,
+    eventInput({ queue: { enabled: true, admissionRatePerSec: 100, maxActive: 10 } }),
+  )
   assert.equal(event.status, 201)
   const eventId = String(event.json.id)
   const buyer = {
