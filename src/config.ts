@@ -53,6 +53,14 @@ const EnvSchema = Type.Object({
 })
 type Env = Static<typeof EnvSchema>
 
+/** Every setting the process reads, with its default when it has one (the README lists them all). */
+export const settings: ReadonlyMap<string, unknown> = new Map(
+  Object.entries(EnvSchema.properties).map(([key, schema]) => [
+    key,
+    (schema as { default?: unknown }).default,
+  ]),
+)
+
 export interface RedisConfig {
   /** `host:port` of each node given; more than one means a Redis Cluster. */
   nodes: { host: string; port: number }[]
