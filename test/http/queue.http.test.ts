@@ -1,120 +1,136 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { test } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { bearer, build } from '../support/app.builder.ts'
-import { admitAll, joinGuests } from '../support/queue.fixtures.ts'
+import { admitAll, type Guest, joinGuests } from '../support/queue.fixtures.ts'
 import { createQueuedEvent } from '../support/test.data.ts'
 import { mutate } from '../support/token.mutations.ts'
 
 // The test drives the ticker and the refresh itself.
 const env = { QUEUE_TICK_MS: '0', QUEUE_REFRESH_MS: '0', QUEUE_GRACE_MS: '3600000' }
 
-test('join, status, enter: FIFO, maxActive, tickets bound to user and event', async (t) => {
+/** An app with a queued event (two a second, three inside at most) and six guests in its line. */
+async function lineOfSix(t: TestContext) {
   const app = await build(t, env)
   const eventId = await createQueuedEvent(app, { admissionRatePerSec: 2, maxActive: 3 })
   const url = (path: string) => `/api/v1/events/${eventId}/queue${path}`
   const guests = await joinGuests(app, eventId, 6)
-  assert.deepEqual(
-    guests.map((g) => g.number),
-    [1, 2, 3, 4, 5, 6],
-  )
-  const [first, second, third, fourth] = guests as [
-    (typeof guests)[0],
-    (typeof guests)[0],
-    (typeof guests)[0],
-    (typeof guests)[0],
-  ]
-
-  const again = await app.inject({ method: 'POST', url: url('/join'), headers: first.headers })
-  assert.equal(again.statusCode, 200)
-  assert.equal(again.json().ticket, first.ticket)
-  const anonymous = await app.inject({ method: 'POST', url: url('/join') })
-  assert.equal(anonymous.statusCode, 401)
-
-  // Nothing refreshed yet: answered anyway, from no frontier, and says so.
-  const early = await app.inject({ url: url('/status'), headers: { 'x-queue-ticket': third.ticket } })
-  assert.equal(early.statusCode, 200)
-  assert.equal(early.json().stale, true)
-  assert.equal(early.json().position, 3)
-  await app.waitingRoom.refresh()
-  const status = (
-    await app.inject({ url: url('/status'), headers: { 'x-queue-ticket': third.ticket } })
-  ).json()
-  assert.equal(status.stale, false)
-  assert.equal(status.state, 'waiting')
-  assert.equal(status.position, 3)
-  assert.ok(status.pollAfterMs >= 800 && status.pollAfterMs <= 36_000, String(status.pollAfterMs))
-
-  const tooEarly = await app.inject({
-    method: 'POST',
-    url: url('/enter'),
-    headers: { ...first.headers, 'x-queue-ticket': first.ticket },
-  })
-  assert.equal(tooEarly.statusCode, 409)
-  assert.equal(tooEarly.json().code, 'BW_NOT_YET_ADMITTED')
-  assert.equal(tooEarly.json().position, 1)
-
-  // Two a second: after 1 s of ticks, numbers 1 and 2.
-  const now = Date.now()
-  await app.waitingRoom.ticker.tick(now)
-  await app.waitingRoom.ticker.tick(now + 1000)
-  await app.waitingRoom.refresh()
-  const enter = async (guest: (typeof guests)[0]) =>
+  const enter = (guest: Guest) =>
     app.inject({
       method: 'POST',
       url: url('/enter'),
       headers: { ...guest.headers, 'x-queue-ticket': guest.ticket },
     })
-  const entered = await enter(first)
+  const now = Date.now()
+  /** Runs the ticker at `seconds` after the start, then refreshes the frontier. */
+  const tickAt = async (seconds: number) => {
+    await app.waitingRoom.ticker.tick(now + seconds * 1000)
+    await app.waitingRoom.refresh()
+  }
+  return { app, eventId, url, guests: guests as [Guest, Guest, Guest, Guest, Guest, Guest], enter, tickAt }
+}
+
+test('join hands out numbers in order; joining again gives the same ticket; no identity, no place', async (t) => {
+  const { app, url, guests } = await lineOfSix(t)
+  assert.deepEqual(
+    guests.map((g) => g.number),
+    [1, 2, 3, 4, 5, 6],
+  )
+  const again = await app.inject({ method: 'POST', url: url('/join'), headers: guests[0].headers })
+  assert.equal(again.statusCode, 200)
+  assert.equal(again.json().ticket, guests[0].ticket)
+  const anonymous = await app.inject({ method: 'POST', url: url('/join') })
+  assert.equal(anonymous.statusCode, 401)
+})
+
+test('status answers before the first refresh, marked stale, then from the frontier', async (t) => {
+  const { app, url, guests } = await lineOfSix(t)
+  const third = { 'x-queue-ticket': guests[2].ticket }
+  const early = await app.inject({ url: url('/status'), headers: third })
+  assert.equal(early.statusCode, 200)
+  assert.equal(early.json().stale, true)
+  assert.equal(early.json().position, 3)
+  await app.waitingRoom.refresh()
+  const status = (await app.inject({ url: url('/status'), headers: third })).json()
+  assert.equal(status.stale, false)
+  assert.equal(status.state, 'waiting')
+  assert.equal(status.position, 3)
+  assert.ok(status.pollAfterMs >= 800 && status.pollAfterMs <= 36_000, String(status.pollAfterMs))
+})
+
+test('enter before being called is 409; once called, it gives an admission for this user and event', async (t) => {
+  const { app, eventId, guests, enter, tickAt } = await lineOfSix(t)
+  const tooEarly = await enter(guests[0])
+  assert.equal(tooEarly.statusCode, 409)
+  assert.equal(tooEarly.json().code, 'BW_NOT_YET_ADMITTED')
+  assert.equal(tooEarly.json().position, 1)
+  // Two a second: after 1 s of ticks, numbers 1 and 2.
+  await tickAt(0)
+  await tickAt(1)
+  const entered = await enter(guests[0])
   assert.equal(entered.statusCode, 200)
-  const userId = (await app.inject({ url: '/api/v1/me', headers: first.headers })).json().id
+  const userId = (await app.inject({ url: '/api/v1/me', headers: guests[0].headers })).json().id
   const admission = await app.admissionTokens.verify(entered.json().admissionToken, { eventId, userId })
   assert.equal(admission.userId, userId)
-  assert.equal((await enter(second)).statusCode, 200)
-  assert.equal((await enter(third)).statusCode, 409)
+  assert.equal((await enter(guests[1])).statusCode, 200)
+  assert.equal((await enter(guests[2])).statusCode, 409)
+})
 
-  // Someone else's ticket, a ticket for another event, a tampered ticket.
+test("someone else's ticket, another event's and none at all are refused", async (t) => {
+  const { app, url, guests, tickAt } = await lineOfSix(t)
+  await tickAt(0)
+  await tickAt(1)
   const foreign = await app.inject({
     method: 'POST',
     url: url('/enter'),
-    headers: { ...fourth.headers, 'x-queue-ticket': first.ticket },
+    headers: { ...guests[3].headers, 'x-queue-ticket': guests[0].ticket },
   })
   assert.equal(foreign.statusCode, 403)
   assert.equal(foreign.json().code, 'BW_TICKET_FOREIGN')
   const otherEvent = await app.inject({
     url: `/api/v1/events/${randomUUID()}/queue/status`,
-    headers: { 'x-queue-ticket': first.ticket },
+    headers: { 'x-queue-ticket': guests[0].ticket },
   })
   assert.equal(otherEvent.statusCode, 403)
   const missing = await app.inject({ url: url('/status') })
   assert.equal(missing.statusCode, 401)
   assert.equal(missing.json().code, 'BW_TICKET_INVALID')
+  const metrics = (await app.inject('/metrics')).body
+  assert.match(metrics, /breakwater_queue_ticket_rejected_total\{reason="foreign"\} 2/)
+})
 
-  // maxActive 3: two are in; the ticker calls one more, then stops until someone leaves.
-  await app.waitingRoom.ticker.tick(now + 5000)
-  await app.waitingRoom.refresh()
-  assert.equal((await enter(third)).statusCode, 200)
-  await app.waitingRoom.ticker.tick(now + 10_000)
-  await app.waitingRoom.refresh()
+test('maxActive: with three inside the ticker calls nobody more until one leaves', async (t) => {
+  const { app, eventId, url, guests, enter, tickAt } = await lineOfSix(t)
+  await tickAt(0)
+  await tickAt(1)
+  const first = await enter(guests[0])
+  await enter(guests[1])
+  await tickAt(5)
+  assert.equal((await enter(guests[2])).statusCode, 200)
+  await tickAt(10)
   let frontier = (await app.inject(url(''))).json()
   assert.equal(frontier.servingNumber, 3)
   assert.equal(frontier.active, 3)
-  await app.admissions.release(admission)
-  await app.waitingRoom.ticker.tick(now + 15_000)
-  await app.waitingRoom.refresh()
+  const userId = (await app.inject({ url: '/api/v1/me', headers: guests[0].headers })).json().id
+  await app.admissions.release(
+    await app.admissionTokens.verify(first.json().admissionToken, { eventId, userId }),
+  )
+  await tickAt(15)
   const publicFrontier = await app.inject(url(''))
   assert.equal(publicFrontier.headers['cache-control'], 'public, max-age=1')
   frontier = publicFrontier.json()
   assert.equal(frontier.servingNumber, 4)
   assert.equal(frontier.lastNumber, 6)
   assert.equal(frontier.waiting, 2)
+})
 
-  // Operator controls: admins only; persisted on the event.
+test('operator controls are for admins; paused calls nobody, closed refuses joins', async (t) => {
+  const { app, eventId, url, guests, tickAt } = await lineOfSix(t)
   const admin = await bearer(app, 'admin')
   const refused = await app.inject({
     method: 'PATCH',
     url: url(''),
-    headers: first.headers,
+    headers: guests[0].headers,
     payload: { state: 'paused' },
   })
   assert.equal(refused.statusCode, 403)
@@ -129,9 +145,9 @@ test('join, status, enter: FIFO, maxActive, tickets bound to user and event', as
   assert.equal(paused.json().admissionRatePerSec, 50)
   const event = (await app.inject(`/api/v1/events/${eventId}`)).json()
   assert.deepEqual([event.queue.state, event.queue.admissionRatePerSec], ['paused', 50])
-  await app.waitingRoom.ticker.tick(now + 60_000)
-  await app.waitingRoom.refresh()
-  assert.equal((await app.inject(url(''))).json().servingNumber, 4, 'paused: nobody called')
+  await tickAt(0)
+  await tickAt(60)
+  assert.equal((await app.inject(url(''))).json().servingNumber, 0, 'paused: nobody called')
   const closed = await app.inject({
     method: 'PATCH',
     url: url(''),
@@ -142,12 +158,22 @@ test('join, status, enter: FIFO, maxActive, tickets bound to user and event', as
   const late = await app.inject({ method: 'POST', url: url('/join'), headers: await bearer(app, 'guest') })
   assert.equal(late.statusCode, 409)
   assert.equal(late.json().code, 'BW_QUEUE_CLOSED')
+})
 
+test('joins, entries and refusals are counted in the metrics', async (t) => {
+  const { app, eventId, guests, enter, tickAt } = await lineOfSix(t)
+  await enter(guests[0])
+  await tickAt(0)
+  await tickAt(1)
+  await enter(guests[0])
+  await app.inject({
+    url: `/api/v1/events/${eventId}/queue/status`,
+    headers: { 'x-queue-ticket': guests[5].ticket },
+  })
   const metrics = (await app.inject('/metrics')).body
   assert.match(metrics, new RegExp(`breakwater_queue_joined_total\\{event_id="${eventId}"\\} 6`))
-  assert.match(metrics, new RegExp(`breakwater_queue_entered_total\\{event_id="${eventId}"\\} 3`))
-  assert.match(metrics, /breakwater_queue_enter_rejected_total\{reason="not_yet"\} 2/)
-  assert.match(metrics, /breakwater_queue_ticket_rejected_total\{reason="foreign"\} 2/)
+  assert.match(metrics, new RegExp(`breakwater_queue_entered_total\\{event_id="${eventId}"\\} 1`))
+  assert.match(metrics, /breakwater_queue_enter_rejected_total\{reason="not_yet"\} 1/)
   assert.match(metrics, /breakwater_queue_status_duration_seconds_count \d+/)
   assert.match(metrics, /breakwater_queue_frontier_age_seconds \d/)
 })
