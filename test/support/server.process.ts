@@ -32,14 +32,20 @@ export async function startServerProcess(
   options: SpawnOptions = {},
 ): Promise<ServerProcess> {
   const server = await spawnServerProcess(t, env, options)
+  if (!(await answers(server))) throw new Error(`server exited early:\n${server.output()}`)
+  return server
+}
+
+/** Waits until the server answers (true) or exits (false), at most 30 s. */
+export async function answers(server: ServerProcess): Promise<boolean> {
   for (let attempt = 0; attempt < 300; attempt++) {
-    if (server.child.exitCode !== null) throw new Error(`server exited early:\n${server.output()}`)
+    if (server.child.exitCode !== null) return false
     try {
-      if ((await fetch(`${server.url}/healthz`)).ok) return server
+      if ((await fetch(`${server.url}/healthz`)).ok) return true
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  throw new Error(`server did not answer within 30 s:\n${server.output()}`)
+  throw new Error(`server neither answered nor exited within 30 s:\n${server.output()}`)
 }
 
 /** Starts `breakwater serve` as a child process without waiting for it, for starts that should fail. */
