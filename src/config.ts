@@ -16,6 +16,7 @@ const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  MIGRATE_ON_START: Type.Enum(['true', 'false'], { default: 'false' }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   ROLE: Type.Enum(roles, { default: 'all' }),
@@ -81,6 +82,8 @@ export interface Config {
   dataDir: string | null
   /** Absent: an embedded PGlite database under `dataDir`. */
   databaseUrl: string | null
+  /** Apply pending PostgreSQL migrations at start instead of refusing to start (PGlite always does). */
+  migrateOnStart: boolean
   /** Connections each process keeps to PostgreSQL at most. */
   databasePoolSize: number
   /** Absent: queue state, rate limits and leases live in this process. */
@@ -148,7 +151,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   for (const error of Value.Errors(EnvSchema, env)) {
     const key = error.instancePath.replace(/^\//, '')
     if (!problems.has(key))
-      problems.set(key, `${key}=${JSON.stringify(raw[key])}: ${describe(key, error.message)}`)
+      problems.set(key, `${key}=${shown(key, raw[key])}: ${describe(key, error.message)}`)
   }
   let redis: RedisConfig | null = null
   if (env.REDIS_URL && !problems.has('REDIS_URL')) {
@@ -193,6 +196,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     workers: env.WORKERS,
     dataDir: env.DATA_DIR === ':memory:' ? null : path.resolve(env.DATA_DIR),
     databaseUrl: env.DATABASE_URL ?? null,
+    migrateOnStart: env.MIGRATE_ON_START === 'true',
     databasePoolSize: env.DATABASE_POOL_SIZE,
     redis,
     admin:
@@ -253,10 +257,27 @@ function perMinute(routeClass: 'guest' | 'join', count: number): RateLimits {
   return count === 0 ? {} : { [routeClass]: { perMinute: count, burst: Math.max(1, Math.ceil(count / 4)) } }
 }
 
+const secretKeys = new Set(['ADMIN_PASSWORD', 'TOKEN_SECRET'])
+const urlKeys = new Set(['DATABASE_URL', 'REDIS_URL', 'NATS_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT'])
+
+/** A value as a problem may print it: a secret never, a URL without its password, on one line. */
+function shown(key: string, value: string | undefined): string {
+  if (value === undefined) return 'unset'
+  if (secretKeys.has(key)) return `(${value.length} characters, not shown)`
+  return JSON.stringify(urlKeys.has(key) ? maskUrl(value) : value)
+}
+
 function describe(key: string, message: string): string {
   const schema = EnvSchema.properties[key as keyof Env] as { enum?: readonly string[] } | undefined
   if (schema?.enum) return `must be one of ${schema.enum.join(', ')}`
   return message
+}
+
+/** A connection URL fit to print: its password, in the user part or the query, becomes `***`. */
+export function maskUrl(value: string): string {
+  return value
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:).*@/i, '$1***@')
+    .replace(/([?&](?:password|pass|pwd)=)[^&]*/gi, '$1***')
 }
 
 /**

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { type SQL, sql } from 'drizzle-orm'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
@@ -10,6 +11,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import pg from 'pg'
 import { DependencyUnavailableError } from '../http/errors.catalogue.ts'
+import { lockDirectory } from './directory.lock.ts'
 
 export type Db = PgDatabase<PgQueryResultHKT>
 
@@ -23,6 +25,8 @@ export interface Database {
   migrate(): Promise<void>
   /** PGlite only: its data directory as a tarball, to start other databases from (see `pgliteTemplate`). */
   dump?(): Promise<Blob>
+  /** Migrations this version has that the database has not applied; 0 when its schema is current. */
+  pendingMigrations(): Promise<number>
   /** Connections in use and requests waiting for one (PostgreSQL only). */
   poolStats(): { total: number; idle: number; waiting: number }
   close(): Promise<void>
@@ -87,10 +91,11 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)))
   const db = drizzleNodePg(pool) as unknown as Db
   db.transaction = releasingTransaction(pool)
+  const rows = async <T>(query: SQL) => ((await guard(db.execute(query))) as unknown as { rows: T[] }).rows
   return {
     kind: 'postgres',
     db,
-    rows: async <T>(query: SQL) => ((await guard(db.execute(query))) as unknown as { rows: T[] }).rows,
+    rows,
     ping: (timeoutMs = 1000) =>
       withTimeout(guard(pool.query('SELECT 1')), timeoutMs, 'database').then(() => {}),
     async migrate() {
@@ -104,6 +109,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
         await client.end()
       }
     },
+    pendingMigrations: () => pendingMigrations(rows),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   }
@@ -141,22 +147,71 @@ export function releasingTransaction(pool: Pick<pg.Pool, 'connect'>): Db['transa
 
 async function openPglite(dataDir: string | undefined, template?: Blob): Promise<Database> {
   if (dataDir && template) throw new Error('a PGlite template is for an in-memory database only')
-  if (dataDir) mkdirSync(path.dirname(dataDir), { recursive: true })
+  let lock: { release(): void } | undefined
+  if (dataDir) {
+    mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o700 })
+    lock = lockDirectory(dataDir)
+  }
   const client = template ? new PGlite({ loadDataDir: template }) : new PGlite(dataDir)
-  await client.waitReady
+  try {
+    await client.waitReady
+    if (dataDir) keepPrivate(dataDir)
+  } catch (error) {
+    lock?.release()
+    throw error
+  }
   const db = drizzlePglite(client) as unknown as Db
+  const rows = async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows
   return {
     kind: 'pglite',
     db,
-    rows: async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
+    rows,
     ping: async () => {
       await db.execute(sql`SELECT 1`)
     },
     migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder }),
     dump: () => client.dumpDataDir('none'),
+    pendingMigrations: () => pendingMigrations(rows),
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
-    close: () => client.close(),
+    close: async () => {
+      await client.close()
+      lock?.release()
+    },
   }
+}
+
+/**
+ * Makes PGlite's files this user's alone (files 0600, directories 0700). PGlite sets the modes of
+ * the files it unpacks at its first start itself (0666, 0777), whatever the umask, and a data
+ * directory made by an older version has them too; what PostgreSQL creates later is 0600 already.
+ */
+function keepPrivate(directory: string): void {
+  chmodSync(directory, 0o700)
+  for (const entry of readdirSync(directory, { recursive: true, withFileTypes: true })) {
+    const file = path.join(entry.parentPath, entry.name)
+    if (entry.isDirectory()) chmodSync(file, 0o700)
+    else if (entry.isFile()) chmodSync(file, 0o600)
+  }
+}
+
+/**
+ * Counts the migrations newer than the newest one the database has applied, the same way drizzle's
+ * migrator decides what to apply (by the journal's timestamps), so 0 means `migrate` has nothing to do.
+ */
+async function pendingMigrations(rows: Database['rows']): Promise<number> {
+  const [table] = await rows<{ present: boolean }>(
+    sql`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present`,
+  )
+  let newest: number | null = null
+  if (table?.present) {
+    const [row] = await rows<{ newest: string | null }>(
+      sql`SELECT max(created_at) AS newest FROM drizzle.__drizzle_migrations`,
+    )
+    newest = row?.newest == null ? null : Number(row.newest)
+  }
+  return readMigrationFiles({ migrationsFolder }).filter(
+    (migration) => newest === null || newest < migration.folderMillis,
+  ).length
 }
 
 const unavailableCodes = new Set([
