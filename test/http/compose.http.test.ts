@@ -53,7 +53,7 @@ test('every published port binds to loopback unless deploy/.env says otherwise',
 
 test('deploy/.env.example names every variable compose needs, with no secret filled in, and .env is ignored', () => {
   const text = readFileSync(path.join(deploy, 'compose.yaml'), 'utf8')
-  const needed = new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)[:}]/g)].map((match) => match[1]))
+  const needed = new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)[:}]/g)].map((match) => match[1] ?? ''))
   const example = new Map(
     readFileSync(path.join(deploy, '.env.example'), 'utf8')
       .split('\n')
