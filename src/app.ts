@@ -20,7 +20,12 @@ import { databasePlugin } from './platform/data/database.plugin.ts'
 import { redisPlugin } from './platform/data/redis.plugin.ts'
 import { ClientAddresses } from './platform/http/client.address.ts'
 import { CrowdLane } from './platform/http/crowd.lane.ts'
-import { errorsPlugin, toProblem } from './platform/http/errors.plugin.ts'
+import {
+  clientErrorHandler,
+  errorsPlugin,
+  frameworkErrors,
+  toProblem,
+} from './platform/http/errors.plugin.ts'
 import { openapiPlugin } from './platform/http/openapi.plugin.ts'
 import { RequestGate } from './platform/http/request.gate.ts'
 import { requestIdOf } from './platform/http/request.id.ts'
@@ -93,6 +98,9 @@ export async function buildApp({
     genReqId: (request) => requestIdOf(request.headers['x-request-id']),
     ...timeouts,
     return503OnClosing: true,
+    // What Node's parser or Fastify's router refuses is problem details too.
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
 

@@ -31,7 +31,7 @@ test('readiness goes 503 soon after Redis goes away, and 200 when it returns', a
   const started = Date.now()
   const ready = await app.inject('/readyz')
   assert.equal(ready.statusCode, 503)
-  assert.match(ready.json().checks.redis, /unavailable|closed|writeable/i)
+  assert.equal(ready.json().checks.redis, 'unavailable')
   assert.equal(ready.json().checks.database, 'ok')
   assert.ok(Date.now() - started < 5000, 'an outage must be answered, not hang')
 
