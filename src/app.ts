@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import helmet from '@fastify/helmet'
@@ -21,9 +20,15 @@ import { databasePlugin } from './platform/data/database.plugin.ts'
 import { redisPlugin } from './platform/data/redis.plugin.ts'
 import { ClientAddresses } from './platform/http/client.address.ts'
 import { CrowdLane } from './platform/http/crowd.lane.ts'
-import { errorsPlugin, toProblem } from './platform/http/errors.plugin.ts'
+import {
+  clientErrorHandler,
+  errorsPlugin,
+  frameworkErrors,
+  toProblem,
+} from './platform/http/errors.plugin.ts'
 import { openapiPlugin } from './platform/http/openapi.plugin.ts'
 import { RequestGate } from './platform/http/request.gate.ts'
+import { requestIdOf } from './platform/http/request.id.ts'
 import { validatorCompiler } from './platform/http/validation.compiler.ts'
 import { healthPlugin } from './platform/process/health.plugin.ts'
 import { metricsPlugin } from './platform/process/metrics.plugin.ts'
@@ -91,13 +96,17 @@ export async function buildApp({
       ],
     },
     bodyLimit: config.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // The caller's X-Request-Id only when it is short and plain (see request.id.ts).
+    requestIdHeader: false,
+    genReqId: (request) => requestIdOf(request.headers['x-request-id']),
     ...timeouts,
     // Fastify's default, 10 s per plugin, was a guess at machine speed: a busy machine booting
     // PGlite took longer. Start-up steps with a dependency of their own time out sooner.
     pluginTimeout: config.startTimeoutMs,
     return503OnClosing: true,
+    // What Node's parser or Fastify's router refuses is problem details too.
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
 
@@ -137,7 +146,10 @@ export async function buildApp({
     problem: (error, request) => {
       const problem = toProblem(error as FastifyError, request)
       if (problem.status >= 500)
-        app.log.error({ err: error, code: problem.code, url: request.url }, 'request failed')
+        app.log.error(
+          { reqId: request.id, err: error, code: problem.code, url: request.url },
+          'request failed',
+        )
       return {
         status: problem.status,
         body: problem,

@@ -60,7 +60,7 @@ test('readiness goes 503 soon after PostgreSQL goes away, and 200 when it return
   await proxy.cut()
   const ready = await app.inject('/readyz')
   assert.equal(ready.statusCode, 503)
-  assert.match(ready.json().checks.database, /unavailable/)
+  assert.equal(ready.json().checks.database, 'unavailable')
   const events = await app.inject('/api/v1/events')
   assert.equal(events.statusCode, 503)
   assert.equal(events.json().code, 'BW_UNAVAILABLE')

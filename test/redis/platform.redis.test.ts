@@ -30,7 +30,7 @@ test('readiness goes 503 soon after Redis goes away, and 200 when it returns', a
   await redis.stop()
   const ready = await app.inject('/readyz')
   assert.equal(ready.statusCode, 503)
-  assert.match(ready.json().checks.redis, /unavailable|closed|writeable/i)
+  assert.equal(ready.json().checks.redis, 'unavailable')
   assert.equal(ready.json().checks.database, 'ok')
 
   await redis.start()

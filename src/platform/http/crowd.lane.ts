@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { parse as parseQuery } from 'node:querystring'
 import type {
@@ -9,6 +8,7 @@ import type {
   RouteShorthandOptions,
 } from 'fastify'
 import { type GateRequest, type RequestGate, type RouteClass, refusalHeaders } from './request.gate.ts'
+import { requestIdOf } from './request.id.ts'
 
 /** What a lane handler sees of a request: no body, text parameters and query, the raw headers. */
 export interface LaneRequest {
@@ -117,12 +117,11 @@ export class CrowdLane {
     url: string,
   ): void {
     const started = performance.now()
-    const given = request.headers['x-request-id']
     const laneRequest: LaneRequest = {
       params,
       query,
       headers: request.headers,
-      id: typeof given === 'string' && given !== '' ? given : randomUUID(),
+      id: requestIdOf(request.headers['x-request-id']),
       url,
     }
     const finish = (answer: LaneAnswer, type: string, retryAfterSeconds?: number) => {

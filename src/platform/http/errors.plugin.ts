@@ -1,4 +1,7 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { isDatabaseUnavailable } from '../data/database.client.ts'
 import { isRedisUnavailable } from '../data/redis.client.ts'
@@ -108,6 +111,7 @@ export function toProblem(error: FastifyError, request: ProblemOrigin): Problem 
     return problemOf('BW_UNAVAILABLE', 'Redis is unavailable', request, { retryAfterSeconds: 1 })
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) {
+    if (error.code === 'FST_ERR_BAD_URL') return problemOf('BW_BAD_URL', undefined, request)
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return problemOf('BW_BODY_TOO_LARGE', undefined, request)
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
       return problemOf('BW_UNSUPPORTED_MEDIA_TYPE', error.message, request)
@@ -117,4 +121,50 @@ export function toProblem(error: FastifyError, request: ProblemOrigin): Problem 
   }
   if (status === 503) return problemOf('BW_SHUTTING_DOWN', undefined, request, { retryAfterSeconds: 1 })
   return problemOf('BW_INTERNAL', undefined, request)
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL the router cannot take (bad percent-encoding, a parameter
+ * over `maxParamLength`) is refused before any hook runs, so the request id is set here.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = toProblem(error, request)
+  request.log.info({ code: problem.code }, 'request refused')
+  reply.header('x-request-id', request.id)
+  sendProblem(reply, problem)
+}
+
+/**
+ * Fastify's `clientErrorHandler`: Node's HTTP parser refused the bytes (headers over the size limit,
+ * broken framing, a request that took too long), so there is no request to answer through Fastify,
+ * only the socket. Answered as problem details all the same, then the connection is closed.
+ */
+export function clientErrorHandler(
+  this: FastifyInstance,
+  error: NodeJS.ErrnoException,
+  socket: Socket,
+): void {
+  // A reset socket has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const code: ErrorCode =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'BW_HEADERS_TOO_LARGE'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'BW_REQUEST_TIMEOUT'
+        : 'BW_BAD_REQUEST'
+  this.log.debug({ err: error, code }, 'client error')
+  if (socket.writable) {
+    // Nothing of the request was parsed: no URL to name as the instance, no id to keep.
+    const { instance: _unknown, ...problem } = problemOf(code, undefined, { url: '', id: randomUUID() })
+    const body = JSON.stringify(problem)
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
+        'Content-Type: application/problem+json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${problem.requestId}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    )
+  }
+  socket.destroy(error)
 }

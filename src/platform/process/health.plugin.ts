@@ -19,7 +19,7 @@ const checkTimeoutMs = 800
 
 const ReadinessSchema = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready'), Type.Literal('draining')]),
-  checks: Type.Record(Type.String(), Type.String()),
+  checks: Type.Record(Type.String(), Type.Union([Type.Literal('ok'), Type.Literal('unavailable')])),
 })
 
 export const healthPlugin = fp(
@@ -60,14 +60,16 @@ export const healthPlugin = fp(
           response: { 200: ReadinessSchema, 503: ReadinessSchema },
         },
       },
-      async (_request, reply) => {
+      async (request, reply) => {
         const results = await Promise.all(
           Object.entries(checks).map(async ([name, check]) => {
             try {
               await check()
               return [name, 'ok'] as const
             } catch (error) {
-              return [name, `unavailable: ${(error as Error).message}`] as const
+              // The reason goes to the log; the body, which anyone may read, says only that it failed.
+              request.log.warn({ err: error, dependency: name }, 'readiness check failed')
+              return [name, 'unavailable'] as const
             }
           }),
         )
