@@ -42,7 +42,7 @@ function AdminLogin({ onSession }: { onSession: (s: Session) => void }) {
     if (Object.keys(found).length > 0) return
     setBusy(true)
     try {
-      const session = await api<Session>('/api/v1/auth/login', { method: 'POST', body: { email, password } })
+      const session = await api('post', '/api/v1/auth/login', { body: { email, password } })
       if (session.user.role !== 'admin') throw new Error(t('admin.notAdmin'))
       saveSession(session)
       onSession(session)
@@ -97,7 +97,7 @@ function AdminConsole({ session, onSignOut }: { session: Session; onSignOut: () 
   const [error, setError] = useState<unknown>(null)
   const load = useCallback(async (select?: string) => {
     try {
-      const r = await api<{ events: EventInfo[] }>('/api/v1/events?limit=100')
+      const r = await api('get', '/api/v1/events', { query: { limit: 100 } })
       setEvents(r.events)
       setSelected((s) => select ?? s ?? r.events[0]?.id ?? null)
     } catch (e) {
@@ -230,7 +230,7 @@ function CreateEventForm({ token, onCreated }: { token: string; onCreated: (id: 
     }
     setBusy(true)
     try {
-      const event = await api<EventInfo>('/api/v1/events', { method: 'POST', token, body })
+      const event = await api('post', '/api/v1/events', { token, body })
       setCreated(event.name)
       onCreated(event.id)
     } catch (err) {
@@ -362,9 +362,15 @@ function LivePanel({ event: initial, token }: { event: EventInfo; token: string 
       inFlight.current = true
       try {
         const [e, f, o] = await Promise.all([
-          api<EventInfo>(`/api/v1/events/${initial.id}`),
-          initial.queue.enabled ? api<Frontier>(`/api/v1/events/${initial.id}/queue`) : Promise.resolve(null),
-          api<{ orders: Order[] }>(`/api/v1/events/${initial.id}/orders?limit=50`, { token }),
+          api('get', '/api/v1/events/{eventId}', { path: { eventId: initial.id } }),
+          initial.queue.enabled
+            ? api('get', '/api/v1/events/{eventId}/queue', { path: { eventId: initial.id } })
+            : Promise.resolve(null),
+          api('get', '/api/v1/events/{eventId}/orders', {
+            path: { eventId: initial.id },
+            query: { limit: 50 },
+            token,
+          }),
         ])
         if (stopped) return
         setEvent(e)
@@ -397,7 +403,11 @@ function LivePanel({ event: initial, token }: { event: EventInfo; token: string 
     setError(null)
     try {
       setFrontier(
-        await api<Frontier>(`/api/v1/events/${initial.id}/queue`, { method: 'PATCH', token, body: changes }),
+        await api('patch', '/api/v1/events/{eventId}/queue', {
+          path: { eventId: initial.id },
+          token,
+          body: changes,
+        }),
       )
     } catch (err) {
       if (err instanceof ApiError)
