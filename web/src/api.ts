@@ -58,6 +58,8 @@ export type RequestOptions<Op> = {
 
 /** The answer a path template gives to a method. */
 export type ApiAnswer<P extends PathWith<M>, M extends Method = 'get'> = Answer<Operation<P, M>>
+/** The JSON body a path template takes for a method. */
+export type ApiBody<P extends PathWith<M>, M extends Method> = RequestBody<Operation<P, M>>
 
 export type EventInfo = ApiAnswer<'/api/v1/events/{eventId}'>
 export type RoomState = EventInfo['queue']['state']
