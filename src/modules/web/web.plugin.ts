@@ -11,6 +11,29 @@ export const webDistDir = fileURLToPath(new URL('../../../web/dist', import.meta
 const serverPaths = /^\/(api|assets|docs|openapi\.json|metrics|healthz|readyz)(\/|$|\?)/
 
 /**
+ * The Content-Security-Policy of the web app's pages and assets: its own scripts, styles and API,
+ * nothing inline (Vite emits no inline script or style), nothing framed, no plugins, no other
+ * origin. An injected script cannot run, so it cannot read the access token in localStorage;
+ * Trusted Types refuse HTML strings fed to DOM sinks (React writes the DOM without them).
+ * /docs keeps swagger-ui's own policy, which hashes its inline scripts.
+ */
+export const webContentSecurityPolicy = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+  "require-trusted-types-for 'script'",
+  "trusted-types 'none'",
+].join('; ')
+
+/**
  * The web front end (waiting room, shop, admin console): the built bundle under `/`, and
  * index.html for any other GET so that client-side routes survive a reload.
  */
@@ -21,6 +44,11 @@ export async function webPlugin(app: FastifyInstance, opts: { distDir?: string }
     app.log.warn({ root }, 'web bundle not built; run `npm run web:build` to serve the UI at /')
     return
   }
+  // Helmet sets the other security headers for every route; the policy is the app's own, so it is
+  // set here, where hooks reach only the routes this plugin serves.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('content-security-policy', webContentSecurityPolicy)
+  })
   // wildcard false: one route per built file, found once at start, so unknown paths reach the
   // SPA fallback below instead of a static 404.
   await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: false })

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react'
-import { api, type EventInfo, store, stored } from '../api.ts'
+import { type Admission, api, type EventInfo, store, stored } from '../api.ts'
 import { ErrorNotice } from '../components.tsx'
 import { useI18n } from '../i18n.tsx'
-import { type Admission, admissionKey, Shop } from './Shop.tsx'
+import { admissionKey, Shop } from './Shop.tsx'
 import { WaitingRoom } from './WaitingRoom.tsx'
 
 function validAdmission(eventId: string): Admission | null {
@@ -18,7 +18,7 @@ export function EventPage({ eventId }: { eventId: string }) {
   const [admission, setAdmission] = useState<Admission | null>(() => validAdmission(eventId))
 
   const refresh = useCallback(() => {
-    api<EventInfo>(`/api/v1/events/${eventId}`)
+    api('get', '/api/v1/events/{eventId}', { path: { eventId } })
       .then((e) => {
         setEvent(e)
         setError(null)

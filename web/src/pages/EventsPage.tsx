@@ -10,7 +10,7 @@ export function EventsPage() {
   const [events, setEvents] = useState<EventInfo[] | null>(null)
   const [error, setError] = useState<unknown>(null)
   useEffect(() => {
-    api<{ events: EventInfo[] }>('/api/v1/events?limit=100')
+    api('get', '/api/v1/events', { query: { limit: 100 } })
       .then((r) => setEvents(r.events))
       .catch(setError)
   }, [])

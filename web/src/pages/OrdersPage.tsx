@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import { api, type EventInfo, loadSession, type Order } from '../api.ts'
+import { api, loadSession, type Order } from '../api.ts'
 import { ErrorNotice } from '../components.tsx'
 import { type MessageKey, useI18n } from '../i18n.tsx'
 
@@ -15,10 +15,10 @@ export function OrdersPage() {
       setOrders([])
       return
     }
-    api<{ orders: Order[] }>('/api/v1/orders', { token: session.accessToken })
+    api('get', '/api/v1/orders', { token: session.accessToken })
       .then((r) => setOrders(r.orders))
       .catch(setError)
-    api<{ events: EventInfo[] }>('/api/v1/events?limit=100')
+    api('get', '/api/v1/events', { query: { limit: 100 } })
       .then((r) => setNames(Object.fromEntries(r.events.map((e) => [e.id, e.name]))))
       .catch(setError)
   }, [])

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
 import {
+  type Admission,
   ApiError,
   api,
   type EventInfo,
@@ -14,10 +15,6 @@ import { describedBy, ErrorNotice, Field } from '../components.tsx'
 import { type MessageKey, useI18n } from '../i18n.tsx'
 import { Link } from '../router.tsx'
 
-export interface Admission {
-  admissionToken: string
-  expiresAt: string
-}
 export const admissionKey = (eventId: string) => `bw.admission.${eventId}`
 const holdKey = (eventId: string) => `bw.hold.${eventId}`
 
@@ -70,7 +67,7 @@ export function Shop({
 
   const loadSeats = () => {
     if (event.kind !== 'seated') return
-    api<{ seats: Seat[] }>(`/api/v1/events/${event.id}/seats`)
+    api('get', '/api/v1/events/{eventId}/seats', { path: { eventId: event.id } })
       .then((r) => setSeats(r.seats))
       .catch(setError)
   }
@@ -114,8 +111,8 @@ export function Shop({
     setBusy(true)
     try {
       const session = await ensureSession()
-      const created = await api<Hold>(`/api/v1/events/${event.id}/holds`, {
-        method: 'POST',
+      const created = await api('post', '/api/v1/events/{eventId}/holds', {
+        path: { eventId: event.id },
         token: session.accessToken,
         body,
         headers: admission ? { 'x-admission-token': admission.admissionToken } : {},
@@ -140,7 +137,10 @@ export function Shop({
     setBusy(true)
     try {
       const session = await ensureSession()
-      await api(`/api/v1/holds/${hold.holdId}`, { method: 'DELETE', token: session.accessToken })
+      await api('delete', '/api/v1/holds/{holdId}', {
+        path: { holdId: hold.holdId },
+        token: session.accessToken,
+      })
       saveHold(null)
       onChanged()
       loadSeats()
@@ -158,8 +158,7 @@ export function Shop({
     attemptKey.current ??= newIdempotencyKey()
     try {
       const session = await ensureSession()
-      let result = await api<Order>('/api/v1/orders', {
-        method: 'POST',
+      let result = await api('post', '/api/v1/orders', {
         token: session.accessToken,
         body: { holdId: hold.holdId, paymentToken: card },
         headers: { 'idempotency-key': attemptKey.current },
@@ -167,7 +166,10 @@ export function Shop({
       // A payment may settle later (webhook): look again, a bounded number of times.
       for (let i = 0; i < 20 && result.status === 'pending_payment'; i++) {
         await new Promise((resolve) => setTimeout(resolve, 1000))
-        result = await api<Order>(`/api/v1/orders/${result.id}`, { token: session.accessToken })
+        result = await api('get', '/api/v1/orders/{orderId}', {
+          path: { orderId: result.id },
+          token: session.accessToken,
+        })
       }
       setOrder(result)
       // The attempt has an answer: a next attempt (another card) is a new request with a new key.

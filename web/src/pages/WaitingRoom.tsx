@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import {
+  type Admission,
   ApiError,
   api,
   type EventInfo,
@@ -11,7 +12,6 @@ import {
 } from '../api.ts'
 import { ErrorNotice } from '../components.tsx'
 import { useI18n } from '../i18n.tsx'
-import type { Admission } from './Shop.tsx'
 
 interface Ticket {
   ticket: string
@@ -50,8 +50,8 @@ export function WaitingRoom({
     setError(null)
     try {
       const session = await ensureSession()
-      const joined = await api<Place & { ticket: string }>(`/api/v1/events/${event.id}/queue/join`, {
-        method: 'POST',
+      const joined = await api('post', '/api/v1/events/{eventId}/queue/join', {
+        path: { eventId: event.id },
         token: session.accessToken,
       })
       // Joining again answers the same ticket: keep the first join time and starting place.
@@ -79,8 +79,8 @@ export function WaitingRoom({
     async (current: Ticket): Promise<boolean> => {
       const session = await ensureSession()
       try {
-        const admission = await api<Admission>(`/api/v1/events/${event.id}/queue/enter`, {
-          method: 'POST',
+        const admission = await api('post', '/api/v1/events/{eventId}/queue/enter', {
+          path: { eventId: event.id },
           token: session.accessToken,
           headers: { 'x-queue-ticket': current.ticket },
         })
@@ -103,10 +103,11 @@ export function WaitingRoom({
       let delay = 2000
       try {
         const [status, room] = await Promise.all([
-          api<Place>(`/api/v1/events/${event.id}/queue/status`, {
+          api('get', '/api/v1/events/{eventId}/queue/status', {
+            path: { eventId: event.id },
             headers: { 'x-queue-ticket': ticket.ticket },
           }),
-          api<Frontier>(`/api/v1/events/${event.id}/queue`),
+          api('get', '/api/v1/events/{eventId}/queue', { path: { eventId: event.id } }),
         ])
         if (stopped) return
         setPlace(status)

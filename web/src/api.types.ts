@@ -1,0 +1,1233 @@
+// Generated from docs/openapi.json by `npm run web:types` (openapi-typescript). Do not edit.
+
+export interface paths {
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process is up */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: dependencies answer and the process is not draining */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            status: "ready" | "not_ready" | "draining";
+                            checks: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            status: "ready" | "not_ready" | "draining";
+                            checks: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/guest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A cheap guest identity (no password, no account row) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accessToken: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            user: {
+                                /** Format: uuid */
+                                id: string;
+                                email: string | null;
+                                role: "customer" | "admin";
+                                guest: boolean;
+                                displayName: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a customer account */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                        password: string;
+                        displayName?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accessToken: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            user: {
+                                /** Format: uuid */
+                                id: string;
+                                email: string | null;
+                                role: "customer" | "admin";
+                                guest: boolean;
+                                displayName: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with email and password */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accessToken: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            user: {
+                                /** Format: uuid */
+                                id: string;
+                                email: string | null;
+                                role: "customer" | "admin";
+                                guest: boolean;
+                                displayName: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            email: string | null;
+                            role: "customer" | "admin";
+                            guest: boolean;
+                            displayName: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Events by sales opening time */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            events: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                description: string | null;
+                                /** Format: date-time */
+                                salesOpenAt: string;
+                                kind: "general" | "seated";
+                                capacity: number;
+                                remaining: number;
+                                seatMap: {
+                                    sections: {
+                                        name: string;
+                                        rows: {
+                                            name: string;
+                                            seats: number;
+                                        }[];
+                                    }[];
+                                } | null;
+                                priceCents: number;
+                                currency: string;
+                                perUserLimit: number;
+                                queue: {
+                                    enabled: boolean;
+                                    state: "open" | "paused" | "closed";
+                                    admissionRatePerSec: number;
+                                    maxActive: number;
+                                    shuffleAtOpen: boolean;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an event: general admission (capacity) or seated (seatMap) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                        /** Format: date-time */
+                        salesOpenAt: string;
+                        capacity?: number;
+                        seatMap?: {
+                            sections: {
+                                name: string;
+                                rows: {
+                                    name: string;
+                                    seats: number;
+                                }[];
+                            }[];
+                        };
+                        priceCents: number;
+                        currency: string;
+                        perUserLimit?: number;
+                        queue?: {
+                            /** @default true */
+                            enabled?: boolean;
+                            admissionRatePerSec?: number;
+                            maxActive?: number;
+                            shuffleAtOpen?: boolean;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            description: string | null;
+                            /** Format: date-time */
+                            salesOpenAt: string;
+                            kind: "general" | "seated";
+                            capacity: number;
+                            remaining: number;
+                            seatMap: {
+                                sections: {
+                                    name: string;
+                                    rows: {
+                                        name: string;
+                                        seats: number;
+                                    }[];
+                                }[];
+                            } | null;
+                            priceCents: number;
+                            currency: string;
+                            perUserLimit: number;
+                            queue: {
+                                enabled: boolean;
+                                state: "open" | "paused" | "closed";
+                                admissionRatePerSec: number;
+                                maxActive: number;
+                                shuffleAtOpen: boolean;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{eventId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One event with its remaining stock */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    eventId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            description: string | null;
+                            /** Format: date-time */
+                            salesOpenAt: string;
+                            kind: "general" | "seated";
+                            capacity: number;
+                            remaining: number;
+                            seatMap: {
+                                sections: {
+                                    name: string;
+                                    rows: {
+                                        name: string;
+                                        seats: number;
+                                    }[];
+                                }[];
+                            } | null;
+                            priceCents: number;
+                            currency: string;
+                            perUserLimit: number;
+                            queue: {
+                                enabled: boolean;
+                                state: "open" | "paused" | "closed";
+                                admissionRatePerSec: number;
+                                maxActive: number;
+                                shuffleAtOpen: boolean;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{eventId}/seats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A seated event's seats and whether each is available, held or sold */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    eventId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            seats: {
+                                /** Format: uuid */
+                                id: string;
+                                section: string;
+                                row: string;
+                                number: number;
+                                state: "available" | "held" | "sold";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{eventId}/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hold a quantity (general admission) or named seats for a limited time
+         * @description Needs X-Admission-Token from the waiting room when the event has its queue enabled. Sold out: 409 BW_SOLD_OUT.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-admission-token"?: string;
+                };
+                path: {
+                    eventId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        quantity: number;
+                    } | {
+                        seatIds: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            holdId: string;
+                            /** Format: uuid */
+                            eventId: string;
+                            quantity: number;
+                            seatIds: string[];
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/holds/{holdId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Release a hold; its stock goes back on sale */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    holdId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your orders, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orders: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                eventId: string;
+                                /** Format: uuid */
+                                holdId: string;
+                                quantity: number;
+                                amountCents: number;
+                                currency: string;
+                                status: "pending_payment" | "paid" | "payment_failed" | "expired" | "refunded";
+                                failureReason: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Order a hold and pay for it
+         * @description Idempotency-Key is required (keys are per user and kept for IDEMPOTENCY_KEY_TTL_SECONDS, 24 h by default): the same key and body replays the first response; while the first is running 409; another body 422.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        holdId: string;
+                        paymentToken: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            eventId: string;
+                            /** Format: uuid */
+                            holdId: string;
+                            quantity: number;
+                            amountCents: number;
+                            currency: string;
+                            status: "pending_payment" | "paid" | "payment_failed" | "expired" | "refunded";
+                            failureReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{eventId}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An event's orders, newest first (admin) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    eventId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orders: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                eventId: string;
+                                /** Format: uuid */
+                                holdId: string;
+                                quantity: number;
+                                amountCents: number;
+                                currency: string;
+                                status: "pending_payment" | "paid" | "payment_failed" | "expired" | "refunded";
+                                failureReason: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your orders */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            eventId: string;
+                            /** Format: uuid */
+                            holdId: string;
+                            quantity: number;
+                            amountCents: number;
+                            currency: string;
+                            status: "pending_payment" | "paid" | "payment_failed" | "expired" | "refunded";
+                            failureReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The payment simulator's signed webhooks (header X-Breakwater-Signature) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-breakwater-signature"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            applied: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{eventId}/queue/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a place in line; joining again returns the same ticket */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Without an Authorization header: join as a new guest, whose session comes back with the ticket (one request instead of two for an arriving visitor) */
+                    guest?: boolean;
+                };
+                header?: never;
+                path: {
+                    eventId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Send it as X-Queue-Ticket */
+                            ticket: string;
+                            session?: {
+                                accessToken: string;
+                                /** Format: date-time */
+                                expiresAt: string;
+                                user: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    email: string | null;
+                                    role: "customer" | "admin";
+                                    guest: boolean;
+                                    displayName: string | null;
+                                };
+                            };
+                            state: "waiting" | "admitted" | "closed";
+                            number: number;
+                            /** @description People ahead of you; never goes up. In a pre-queue awaiting its shuffle: how many share it. */
+                            position: number;
+                            servingNumber: number;
+                            etaSeconds: number;
+                            /** @description Poll again after this long (jittered) */
+                            pollAfterMs: number;
+                            /** @description True before the opening of a sale that shuffles its pre-queue: your place is drawn at the opening */
+                            preQueue: boolean;
+                            /** @description Nothing left to sell right now: nobody is called until stock comes back (a hold expires or is released) */
+                            soldOut: boolean;
+                            /** @description True when this process could not refresh the frontier lately */
+                            stale: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Send it as X-Queue-Ticket */
+                            ticket: string;
+                            session?: {
+                                accessToken: string;
+                                /** Format: date-time */
+                                expiresAt: string;
+                                user: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    email: string | null;
+                                    role: "customer" | "admin";
+                                    guest: boolean;
+                                    displayName: string | null;
+                                };
+                            };
+                            state: "waiting" | "admitted" | "closed";
+                            number: number;
+                            /** @description People ahead of you; never goes up. In a pre-queue awaiting its shuffle: how many share it. */
+                            position: number;
+                            servingNumber: number;
+                            etaSeconds: number;
+                            /** @description Poll again after this long (jittered) */
+                            pollAfterMs: number;
+                            /** @description True before the opening of a sale that shuffles its pre-queue: your place is drawn at the opening */
+                            preQueue: boolean;
+                            /** @description Nothing left to sell right now: nobody is called until stock comes back (a hold expires or is released) */
+                            soldOut: boolean;
+                            /** @description True when this process could not refresh the frontier lately */
+                            stale: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{eventId}/queue/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where you stand; answered from memory, poll again after pollAfterMs
+         * @description Send the ticket from join as the `X-Queue-Ticket` header. The header is checked by the ticket verifier rather than by a header schema, which would cost more than the answer.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    eventId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            state: "waiting" | "admitted" | "closed";
+                            number: number;
+                            /** @description People ahead of you; never goes up. In a pre-queue awaiting its shuffle: how many share it. */
+                            position: number;
+                            servingNumber: number;
+                            etaSeconds: number;
+                            /** @description Poll again after this long (jittered) */
+                            pollAfterMs: number;
+                            /** @description True before the opening of a sale that shuffles its pre-queue: your place is drawn at the opening */
+                            preQueue: boolean;
+                            /** @description Nothing left to sell right now: nobody is called until stock comes back (a hold expires or is released) */
+                            soldOut: boolean;
+                            /** @description True when this process could not refresh the frontier lately */
+                            stale: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{eventId}/queue/enter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a called ticket for an admission token
+         * @description Send the ticket from join as the `X-Queue-Ticket` header; the ticket verifier checks it, as on status.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    eventId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            admissionToken: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{eventId}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public frontier: who is being served, how many wait; cacheable for 1 s */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    eventId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            state: "open" | "paused" | "closed";
+                            servingNumber: number;
+                            lastNumber: number;
+                            waiting: number;
+                            admissionRatePerSec: number;
+                            maxActive: number;
+                            active: number;
+                            /** @description Nothing left to sell: admission waits for stock to come back */
+                            soldOut: boolean;
+                            stale: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Open, pause or close the room; change its rate and maxActive */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    eventId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        state?: "open" | "paused" | "closed";
+                        admissionRatePerSec?: number;
+                        maxActive?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            state: "open" | "paused" | "closed";
+                            servingNumber: number;
+                            lastNumber: number;
+                            waiting: number;
+                            admissionRatePerSec: number;
+                            maxActive: number;
+                            active: number;
+                            /** @description Nothing left to sell: admission waits for stock to come back */
+                            soldOut: boolean;
+                            stale: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export type operations = Record<string, never>;
