@@ -16,6 +16,7 @@ const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  MIGRATE_ON_START: Type.Enum(['true', 'false'], { default: 'false' }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   ROLE: Type.Enum(roles, { default: 'all' }),
@@ -81,6 +82,8 @@ export interface Config {
   dataDir: string | null
   /** Absent: an embedded PGlite database under `dataDir`. */
   databaseUrl: string | null
+  /** Apply pending PostgreSQL migrations at start instead of refusing to start (PGlite always does). */
+  migrateOnStart: boolean
   /** Connections each process keeps to PostgreSQL at most. */
   databasePoolSize: number
   /** Absent: queue state, rate limits and leases live in this process. */
@@ -193,6 +196,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     workers: env.WORKERS,
     dataDir: env.DATA_DIR === ':memory:' ? null : path.resolve(env.DATA_DIR),
     databaseUrl: env.DATABASE_URL ?? null,
+    migrateOnStart: env.MIGRATE_ON_START === 'true',
     databasePoolSize: env.DATABASE_POOL_SIZE,
     redis,
     admin:
@@ -257,6 +261,13 @@ function describe(key: string, message: string): string {
   const schema = EnvSchema.properties[key as keyof Env] as { enum?: readonly string[] } | undefined
   if (schema?.enum) return `must be one of ${schema.enum.join(', ')}`
   return message
+}
+
+/** A connection URL fit to print: its password, in the user part or the query, becomes `***`. */
+export function maskUrl(value: string): string {
+  return value
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:).*@/i, '$1***@')
+    .replace(/([?&](?:password|pass|pwd)=)[^&]*/gi, '$1***')
 }
 
 /**

@@ -5,14 +5,15 @@ import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { pino } from 'pino'
 import { buildApp, version } from './app.ts'
-import { type Config, ConfigError, loadConfig } from './config.ts'
+import { type Config, ConfigError, loadConfig, maskUrl } from './config.ts'
 import { LoadUsageError, loadCommand } from './lab/load/load.command.ts'
 import { seedDemoEvents } from './modules/events/events.seed.ts'
 import { dashboards, grafanaJson } from './ops/dashboards.ts'
 import { parseSloSpec, sloRules } from './ops/slo.rules.ts'
-import { openDatabase } from './platform/data/database.client.ts'
+import { isDatabaseUnavailable, openDatabase } from './platform/data/database.client.ts'
 import { pgliteDir } from './platform/data/database.plugin.ts'
 import { superviseWorkers } from './platform/process/cluster.supervisor.ts'
+import { StartupRefusal } from './platform/process/startup.refusal.ts'
 import { stopTelemetry } from './platform/process/telemetry.ts'
 
 /** The `breakwater` command: the process shell around the app. */
@@ -24,7 +25,8 @@ Usage: breakwater <command> [options]
 Commands:
   serve               run the server (the role comes from ROLE: all, gateway, api, worker;
                       WORKERS=N runs N processes on the port, with Redis and PostgreSQL)
-  migrate             apply the database migrations (embedded mode applies them at start)
+  migrate             apply the database migrations (embedded mode applies them at start,
+                      and so does serve with MIGRATE_ON_START=true)
   seed                create the demo events if they are missing
   openapi [--out F]   print the OpenAPI document, or write it to F
   slo [--out F]       print the Prometheus SLO rules generated from deploy/slo/slos.yaml
@@ -81,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
 class UsageError extends Error {}
 
 async function serve(config: Config): Promise<number> {
+  // Workers start after their primary has checked the schema.
+  if (config.databaseUrl && cluster.isPrimary) await checkSchema(config.databaseUrl, config.migrateOnStart)
   if (config.workers > 1 && cluster.isPrimary) {
     const log = pino({ level: config.logLevel }).child({ primary: process.pid })
     return superviseWorkers({ workers: config.workers, shutdownTimeoutMs: config.shutdownTimeoutMs, log })
@@ -105,6 +109,35 @@ async function serve(config: Config): Promise<number> {
   if (app.database.kind === 'pglite' && (await app.events.count()) === 0) await seedDemoEvents(app.events)
   await app.listen({ port: config.port, host: config.host })
   return -1
+}
+
+/**
+ * A PostgreSQL database behind this version (empty, or missing a migration) refuses the start with
+ * the command to run, rather than serving errors about missing tables; with `migrateOnStart` it is
+ * migrated first, under the same lock as `breakwater migrate`, so replicas can start together.
+ */
+async function checkSchema(url: string, migrateOnStart: boolean): Promise<void> {
+  const database = await openDatabase({ url, poolSize: 1 })
+  try {
+    if (migrateOnStart) await database.migrate()
+    const pending = await database.pendingMigrations()
+    if (pending > 0)
+      throw new StartupRefusal(
+        `the database is behind this version (${pending} migration${pending === 1 ? '' : 's'} to apply): run "breakwater migrate" (npm run db:migrate), or start with MIGRATE_ON_START=true`,
+      )
+  } catch (error) {
+    if (error instanceof StartupRefusal) throw error
+    const reason = isDatabaseUnavailable(error) ? 'cannot reach' : 'cannot check the schema of'
+    // The innermost error says what happened (the 503 and the failed query are wrapped around it);
+    // an AggregateError, one per address tried, has only a code.
+    let cause: unknown = error
+    while ((cause as { cause?: unknown }).cause) cause = (cause as { cause: unknown }).cause
+    const { message, code } = cause as { message?: string; code?: string }
+    const what = message || code || String(cause)
+    throw new StartupRefusal(`${reason} the database at ${maskUrl(url)}: ${what}`, { cause: error })
+  } finally {
+    await database.close()
+  }
 }
 
 async function migrate(config: Config): Promise<number> {
@@ -166,6 +199,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof ConfigError) console.error(error.message)
+    else if (error instanceof StartupRefusal) console.error(`breakwater: ${error.message}`)
     else if (
       error instanceof UsageError ||
       error instanceof LoadUsageError ||

@@ -12,10 +12,17 @@ const preload = fileURLToPath(new URL('../../src/telemetry.preload.ts', import.m
 
 export interface ServerProcess {
   url: string
+  /** The DATA_DIR it was given: a fresh temporary directory unless the environment names one. */
+  dataDir: string
   child: ChildProcess
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>
   output: () => string
+}
+
+export interface SpawnOptions {
+  /** The file-creation mask the server starts with, e.g. '000'; the test's own by default. */
+  umask?: string
 }
 
 /**
@@ -25,10 +32,40 @@ export interface ServerProcess {
 export async function startServerProcess(
   t: TestContext,
   env: Record<string, string> = {},
+  options: SpawnOptions = {},
+): Promise<ServerProcess> {
+  const server = await spawnServerProcess(t, env, options)
+  if (!(await answers(server))) throw new Error(`server exited early:\n${server.output()}`)
+  return server
+}
+
+/** Waits until the server is ready (true) or has exited (false), at most 30 s. */
+export async function answers(server: ServerProcess): Promise<boolean> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (server.child.exitCode !== null) return false
+    try {
+      if ((await fetch(`${server.url}/readyz`)).ok) return true
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`server neither got ready nor exited within 30 s:\n${server.output()}`)
+}
+
+/** Starts `breakwater serve` as a child process without waiting for it, for starts that should fail. */
+export async function spawnServerProcess(
+  t: TestContext,
+  env: Record<string, string> = {},
+  options: SpawnOptions = {},
 ): Promise<ServerProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort()
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'bw-data-'))
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', preload, main, 'serve'], {
+  const tempDir = mkdtempSync(path.join(tmpdir(), 'bw-data-'))
+  const dataDir = env.DATA_DIR ?? tempDir
+  const args = ['--import', 'tsx', '--import', preload, main, 'serve']
+  // The shell sets the mask, then becomes the server, so the child is still the server itself.
+  const [command, commandArgs]: [string, string[]] = options.umask
+    ? ['sh', ['-c', `umask ${options.umask} && exec "$0" "$@"`, process.execPath, ...args]]
+    : [process.execPath, args]
+  const child = spawn(command, commandArgs, {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -46,15 +83,7 @@ export async function startServerProcess(
   onTeardown(t, async () => {
     if (child.exitCode === null) child.kill('SIGKILL')
     await exited
-    rmSync(dataDir, { recursive: true, force: true })
+    rmSync(tempDir, { recursive: true, force: true })
   })
-  const url = `http://127.0.0.1:${port}`
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`)
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return { url, child, exited, output: () => output }
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`server did not answer within 30 s:\n${output}`)
+  return { url: `http://127.0.0.1:${port}`, dataDir, child, exited, output: () => output }
 }

@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { type SQL, sql } from 'drizzle-orm'
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
@@ -23,6 +24,8 @@ export interface Database {
   migrate(): Promise<void>
   /** PGlite only: its data directory as a tarball, to start other databases from (see `pgliteTemplate`). */
   dump?(): Promise<Blob>
+  /** Migrations this version has that the database has not applied; 0 when its schema is current. */
+  pendingMigrations(): Promise<number>
   /** Connections in use and requests waiting for one (PostgreSQL only). */
   poolStats(): { total: number; idle: number; waiting: number }
   close(): Promise<void>
@@ -87,10 +90,11 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)))
   const db = drizzleNodePg(pool) as unknown as Db
   db.transaction = releasingTransaction(pool)
+  const rows = async <T>(query: SQL) => ((await guard(db.execute(query))) as unknown as { rows: T[] }).rows
   return {
     kind: 'postgres',
     db,
-    rows: async <T>(query: SQL) => ((await guard(db.execute(query))) as unknown as { rows: T[] }).rows,
+    rows,
     ping: (timeoutMs = 1000) =>
       withTimeout(guard(pool.query('SELECT 1')), timeoutMs, 'database').then(() => {}),
     async migrate() {
@@ -104,6 +108,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
         await client.end()
       }
     },
+    pendingMigrations: () => pendingMigrations(rows),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   }
@@ -145,18 +150,40 @@ async function openPglite(dataDir: string | undefined, template?: Blob): Promise
   const client = template ? new PGlite({ loadDataDir: template }) : new PGlite(dataDir)
   await client.waitReady
   const db = drizzlePglite(client) as unknown as Db
+  const rows = async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows
   return {
     kind: 'pglite',
     db,
-    rows: async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
+    rows,
     ping: async () => {
       await db.execute(sql`SELECT 1`)
     },
     migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder }),
     dump: () => client.dumpDataDir('none'),
+    pendingMigrations: () => pendingMigrations(rows),
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     close: () => client.close(),
   }
+}
+
+/**
+ * Counts the migrations newer than the newest one the database has applied, the same way drizzle's
+ * migrator decides what to apply (by the journal's timestamps), so 0 means `migrate` has nothing to do.
+ */
+async function pendingMigrations(rows: Database['rows']): Promise<number> {
+  const [table] = await rows<{ present: boolean }>(
+    sql`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present`,
+  )
+  let newest: number | null = null
+  if (table?.present) {
+    const [row] = await rows<{ newest: string | null }>(
+      sql`SELECT max(created_at) AS newest FROM drizzle.__drizzle_migrations`,
+    )
+    newest = row?.newest == null ? null : Number(row.newest)
+  }
+  return readMigrationFiles({ migrationsFolder }).filter(
+    (migration) => newest === null || newest < migration.folderMillis,
+  ).length
 }
 
 const unavailableCodes = new Set([
