@@ -9,7 +9,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 import { openDatabase } from '../../src/platform/data/database.client.ts'
 import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
-import { spawnServerProcess, startServerProcess } from '../support/server.process.ts'
+import { answers, spawnServerProcess, startServerProcess } from '../support/server.process.ts'
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url))
 
@@ -42,6 +42,7 @@ for (const [state, database] of [
   test(`on ${state} database the server refuses to start, in one line naming the command to run`, async (t) => {
     const url = await database(t)
     const server = await spawnServerProcess(t, { DATABASE_URL: url, TOKEN_SECRET: testTokenSecret })
+    assert.equal(await answers(server), false, 'the server must not serve')
     assert.notEqual(await server.exited, 0)
     const output = lines(server.output())
     assert.equal(output.length, 1, server.output())
@@ -78,6 +79,7 @@ test('a database that cannot be reached refuses the start in one line, its passw
     DATABASE_URL: 'postgres://breakwater:hunter2-secret@127.0.0.1:1/breakwater',
     TOKEN_SECRET: testTokenSecret,
   })
+  assert.equal(await answers(server), false, 'the server must not serve')
   assert.notEqual(await server.exited, 0)
   const output = lines(server.output())
   assert.equal(output.length, 1, server.output())

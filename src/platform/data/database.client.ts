@@ -11,6 +11,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import pg from 'pg'
 import { DependencyUnavailableError } from '../http/errors.catalogue.ts'
+import { lockDirectory } from './directory.lock.ts'
 
 export type Db = PgDatabase<PgQueryResultHKT>
 
@@ -146,9 +147,18 @@ export function releasingTransaction(pool: Pick<pg.Pool, 'connect'>): Db['transa
 
 async function openPglite(dataDir: string | undefined, template?: Blob): Promise<Database> {
   if (dataDir && template) throw new Error('a PGlite template is for an in-memory database only')
-  if (dataDir) mkdirSync(path.dirname(dataDir), { recursive: true })
+  let lock: { release(): void } | undefined
+  if (dataDir) {
+    mkdirSync(path.dirname(dataDir), { recursive: true })
+    lock = lockDirectory(dataDir)
+  }
   const client = template ? new PGlite({ loadDataDir: template }) : new PGlite(dataDir)
-  await client.waitReady
+  try {
+    await client.waitReady
+  } catch (error) {
+    lock?.release()
+    throw error
+  }
   const db = drizzlePglite(client) as unknown as Db
   const rows = async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows
   return {
@@ -162,7 +172,10 @@ async function openPglite(dataDir: string | undefined, template?: Blob): Promise
     dump: () => client.dumpDataDir('none'),
     pendingMigrations: () => pendingMigrations(rows),
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
-    close: () => client.close(),
+    close: async () => {
+      await client.close()
+      lock?.release()
+    },
   }
 }
 
