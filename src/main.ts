@@ -62,6 +62,9 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`)
+  // The commands that open the data directory write PGlite's files and the token secret there:
+  // those are for this user alone (0600, directories 0700), whatever umask the process was given.
+  if (['serve', 'migrate', 'seed'].includes(command)) process.umask(0o077)
   switch (command) {
     case 'serve':
       return serve(loadConfig())

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { test } from 'node:test'
 import { answers, spawnServerProcess, startServerProcess } from '../support/server.process.ts'
 
@@ -21,4 +24,25 @@ test('a server killed without a chance to clean up leaves a lock that the next o
   await first.exited
   const next = await startServerProcess(t, { DATA_DIR: first.dataDir })
   assert.equal((await fetch(`${next.url}/readyz`)).status, 200)
+})
+
+test('with umask 000 the data directory is 0700 and nothing in it is open to others', async (t) => {
+  const parent = mkdtempSync(path.join(tmpdir(), 'bw-umask-'))
+  t.after(() => rmSync(parent, { recursive: true, force: true }))
+  const dataDir = path.join(parent, 'data')
+  const server = await startServerProcess(t, { DATA_DIR: dataDir }, { umask: '000' })
+  // Something written after start-up, not only by it.
+  assert.equal((await fetch(`${server.url}/api/v1/auth/guest`, { method: 'POST' })).status, 201)
+
+  assert.equal(statSync(dataDir).mode & 0o777, 0o700)
+  const entries = readdirSync(dataDir, { recursive: true }).map(String)
+  assert.ok(
+    entries.some((entry) => entry.startsWith('pgdata')),
+    'PGlite wrote its files',
+  )
+  const open = entries
+    .map((entry) => ({ entry, mode: statSync(path.join(dataDir, entry)).mode & 0o777 }))
+    .filter(({ mode }) => (mode & 0o077) !== 0)
+    .map(({ entry, mode }) => `${mode.toString(8)} ${entry}`)
+  assert.deepEqual(open, [])
 })

@@ -1,11 +1,11 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { type SQL, sql } from 'drizzle-orm'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator'
-import { readMigrationFiles } from 'drizzle-orm/migrator'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
@@ -149,12 +149,13 @@ async function openPglite(dataDir: string | undefined, template?: Blob): Promise
   if (dataDir && template) throw new Error('a PGlite template is for an in-memory database only')
   let lock: { release(): void } | undefined
   if (dataDir) {
-    mkdirSync(path.dirname(dataDir), { recursive: true })
+    mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o700 })
     lock = lockDirectory(dataDir)
   }
   const client = template ? new PGlite({ loadDataDir: template }) : new PGlite(dataDir)
   try {
     await client.waitReady
+    if (dataDir) keepPrivate(dataDir)
   } catch (error) {
     lock?.release()
     throw error
@@ -176,6 +177,20 @@ async function openPglite(dataDir: string | undefined, template?: Blob): Promise
       await client.close()
       lock?.release()
     },
+  }
+}
+
+/**
+ * Makes PGlite's files this user's alone (files 0600, directories 0700). PGlite sets the modes of
+ * the files it unpacks at its first start itself (0666, 0777), whatever the umask, and a data
+ * directory made by an older version has them too; what PostgreSQL creates later is 0600 already.
+ */
+function keepPrivate(directory: string): void {
+  chmodSync(directory, 0o700)
+  for (const entry of readdirSync(directory, { recursive: true, withFileTypes: true })) {
+    const file = path.join(entry.parentPath, entry.name)
+    if (entry.isDirectory()) chmodSync(file, 0o700)
+    else if (entry.isFile()) chmodSync(file, 0o600)
   }
 }
 

@@ -15,7 +15,7 @@ export function loadOrCreateSecret(given: string | null, dataDir: string | null)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
-  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const secret = randomBytes(32).toString('base64url')
   // 'wx' fails if another process created it first; then its secret wins.
   try {
