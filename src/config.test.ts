@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ConfigError, loadConfig, parseRedisUrl } from './config.ts'
+import { ConfigError, loadConfig, maskUrl, parseRedisUrl } from './config.ts'
 
 test('defaults give the embedded platform on port 8080', () => {
   const config = loadConfig({})
@@ -94,4 +94,39 @@ test('a REDIS_URL naming several nodes is a cluster; credentials and prefix are 
     ['user', 'p@ss', true, 'bw:'],
   )
   assert.throws(() => parseRedisUrl('redis://host:0'), /bad port/)
+})
+
+test('bad configuration names each problem on one line and never prints a secret', () => {
+  const secrets = ['hunter2', 'tiny-secret', 'pg-password', 'redis-password']
+  assert.throws(
+    () =>
+      loadConfig({
+        ADMIN_EMAIL: 'admin@example.com',
+        ADMIN_PASSWORD: 'hunter2',
+        TOKEN_SECRET: 'tiny-secret',
+        DATABASE_URL: 'mysql://breakwater:pg-password@db.internal/breakwater',
+        REDIS_URL: 'http://:redis-password@cache.internal:6379',
+      }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError)
+      assert.equal(error.problems.length, 4)
+      for (const problem of error.problems) assert.doesNotMatch(problem, /\n/)
+      for (const secret of secrets) assert.ok(!error.message.includes(secret), `${secret} was printed`)
+      assert.match(error.message, /ADMIN_PASSWORD=\(7 characters, not shown\): /)
+      assert.match(error.message, /DATABASE_URL="mysql:\/\/breakwater:\*\*\*@db\.internal\/breakwater"/)
+      return true
+    },
+  )
+})
+
+test('a URL is printed without its password, wherever it is given', () => {
+  assert.equal(maskUrl('postgres://bw:s3cret@db:5432/bw'), 'postgres://bw:***@db:5432/bw')
+  assert.equal(maskUrl('postgres://bw:p@ss@db/bw'), 'postgres://bw:***@db/bw')
+  assert.equal(maskUrl('redis://:s3cret@a:1,b:2/0?prefix=t'), 'redis://:***@a:1,b:2/0?prefix=t')
+  assert.equal(
+    maskUrl('postgres://db/bw?user=bw&password=s3cret&ssl=true'),
+    'postgres://db/bw?user=bw&password=***&ssl=true',
+  )
+  // A user name alone is no secret.
+  assert.equal(maskUrl('postgres://postgres@127.0.0.1:5432/test'), 'postgres://postgres@127.0.0.1:5432/test')
 })

@@ -151,7 +151,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   for (const error of Value.Errors(EnvSchema, env)) {
     const key = error.instancePath.replace(/^\//, '')
     if (!problems.has(key))
-      problems.set(key, `${key}=${JSON.stringify(raw[key])}: ${describe(key, error.message)}`)
+      problems.set(key, `${key}=${shown(key, raw[key])}: ${describe(key, error.message)}`)
   }
   let redis: RedisConfig | null = null
   if (env.REDIS_URL && !problems.has('REDIS_URL')) {
@@ -255,6 +255,16 @@ function isProxyAddress(entry: string): boolean {
  */
 function perMinute(routeClass: 'guest' | 'join', count: number): RateLimits {
   return count === 0 ? {} : { [routeClass]: { perMinute: count, burst: Math.max(1, Math.ceil(count / 4)) } }
+}
+
+const secretKeys = new Set(['ADMIN_PASSWORD', 'TOKEN_SECRET'])
+const urlKeys = new Set(['DATABASE_URL', 'REDIS_URL', 'NATS_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT'])
+
+/** A value as a problem may print it: a secret never, a URL without its password, on one line. */
+function shown(key: string, value: string | undefined): string {
+  if (value === undefined) return 'unset'
+  if (secretKeys.has(key)) return `(${value.length} characters, not shown)`
+  return JSON.stringify(urlKeys.has(key) ? maskUrl(value) : value)
 }
 
 function describe(key: string, message: string): string {

@@ -110,8 +110,24 @@ async function serve(config: Config): Promise<number> {
   await app.ready()
   // A fresh embedded install shows something: the demo events, once, when there are no events.
   if (app.database.kind === 'pglite' && (await app.events.count()) === 0) await seedDemoEvents(app.events)
-  await app.listen({ port: config.port, host: config.host })
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    const refusal = listenRefusal((error as NodeJS.ErrnoException).code, config)
+    if (!refusal) throw error
+    await app.close()
+    throw new StartupRefusal(refusal, { cause: error })
+  }
   return -1
+}
+
+/** What to tell the operator when the port cannot be had; undefined for an unexpected failure. */
+function listenRefusal(code: string | undefined, { port, host }: Config): string | undefined {
+  if (code === 'EADDRINUSE')
+    return `port ${port} on ${host} is already in use (another server?): stop it, or choose another PORT`
+  if (code === 'EACCES') return `port ${port} needs privileges this process lacks: choose a PORT above 1023`
+  if (code === 'EADDRNOTAVAIL') return `HOST=${host} is not an address of this machine`
+  return undefined
 }
 
 /**
