@@ -1,5 +1,6 @@
 import cluster from 'node:cluster'
 import { readFileSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
@@ -13,6 +14,7 @@ import { parseSloSpec, sloRules } from './ops/slo.rules.ts'
 import { isDatabaseUnavailable, openDatabase } from './platform/data/database.client.ts'
 import { pgliteDir } from './platform/data/database.plugin.ts'
 import { superviseWorkers } from './platform/process/cluster.supervisor.ts'
+import { startupBanner } from './platform/process/startup.banner.ts'
 import { StartupRefusal } from './platform/process/startup.refusal.ts'
 import { stopTelemetry } from './platform/process/telemetry.ts'
 
@@ -117,6 +119,12 @@ async function serve(config: Config): Promise<number> {
     if (!refusal) throw error
     await app.close()
     throw new StartupRefusal(refusal, { cause: error })
+  }
+  // One worker speaks for a cluster: they all serve the same port.
+  if (process.stdout.isTTY && (cluster.worker?.id ?? 1) === 1) {
+    const { port } = app.server.address() as AddressInfo
+    const facts = { version, role: config.role, host: config.host, port, admin: config.admin !== null }
+    console.log(startupBanner(facts))
   }
   return -1
 }
