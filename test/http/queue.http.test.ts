@@ -332,3 +332,27 @@ test('enter again with the same ticket: the same admission, never a second place
   await app.waitingRoom.refresh()
   assert.equal((await enter(fourth)).json().code, 'BW_NOT_YET_ADMITTED')
 })
+
+test('a 409 on enter counts the people ahead as the waiting-room page does: position 1 has none', async (t) => {
+  const app = await build(t, env)
+  const eventId = await createQueuedEvent(app, { admissionRatePerSec: 2, maxActive: 3 })
+  const [first, , third] = await joinGuests(app, eventId, 3)
+  await app.waitingRoom.refresh()
+  const enter = (guest: Guest) =>
+    app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${eventId}/queue/enter`,
+      headers: { ...guest.headers, 'x-queue-ticket': guest.ticket },
+    })
+  // The page shows max(0, position - 1) ahead (web/src/pages/WaitingRoom.tsx).
+  for (const [guest, position, ahead] of [
+    [first, 1, 0],
+    [third, 3, 2],
+  ] as [Guest | undefined, number, number][]) {
+    assert.ok(guest)
+    const refused = await enter(guest)
+    assert.equal(refused.json().code, 'BW_NOT_YET_ADMITTED')
+    assert.equal(refused.json().position, position)
+    assert.equal(refused.json().detail, `${ahead} ahead of you`)
+  }
+})

@@ -39,7 +39,7 @@ export async function startServerProcess(
   return server
 }
 
-/** Waits until the server is ready (true) or exits (false), at most 30 s. */
+/** Waits until the server is ready (true) or has exited (false), at most 30 s. */
 export async function answers(server: ServerProcess): Promise<boolean> {
   for (let attempt = 0; attempt < 300; attempt++) {
     if (server.child.exitCode !== null) return false
@@ -48,7 +48,7 @@ export async function answers(server: ServerProcess): Promise<boolean> {
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  throw new Error(`server neither answered nor exited within 30 s:\n${server.output()}`)
+  throw new Error(`server neither got ready nor exited within 30 s:\n${server.output()}`)
 }
 
 /** Starts `breakwater serve` as a child process without waiting for it, for starts that should fail. */
@@ -68,11 +68,11 @@ export async function spawnServerProcess(
   const child = spawn(command, commandArgs, {
     env: {
       ...process.env,
-      PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       ...env,
+      PORT: String(port),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -10,7 +10,7 @@ const placeProperties = {
   position: Type.Integer({
     minimum: 0,
     description:
-      'People ahead of you; never goes up. In a pre-queue awaiting its shuffle: how many share it.',
+      'Your place in the line: 1 is next (nobody ahead), 0 is called; never goes up. In a pre-queue awaiting its shuffle: how many share it.',
   }),
   servingNumber: Type.Integer({ minimum: 0 }),
   etaSeconds: Type.Integer({ minimum: 0 }),

@@ -50,6 +50,15 @@ export interface PlaceView {
   stale: boolean
 }
 
+/**
+ * What a 409 on enter tells the person. `position` 1 is next in line, so the people ahead are one
+ * fewer, as the waiting-room page counts them; in a pre-queue it is the crowd the draw shuffles.
+ */
+function notYetDetail({ position, preQueue }: PlaceView): string {
+  if (preQueue) return `your place is drawn when sales open (${position} in the pre-queue)`
+  return `${Math.max(0, position - 1)} ahead of you`
+}
+
 export interface FrontierView {
   state: RoomState
   servingNumber: number
@@ -169,7 +178,7 @@ export class QueueService {
     const place = this.place(eventId, ticket.number, cached, cached?.frontier.admissionRatePerSec ?? 1)
     if (place.state !== 'admitted') {
       this.metrics.enterRejected.inc({ reason: 'not_yet' })
-      throw new AppError('BW_NOT_YET_ADMITTED', `${place.position} ahead of you`, {
+      throw new AppError('BW_NOT_YET_ADMITTED', notYetDetail(place), {
         position: place.position,
         etaSeconds: place.etaSeconds,
         pollAfterMs: place.pollAfterMs,
