@@ -66,7 +66,7 @@ export interface paths {
                         "application/json": {
                             status: "ready" | "not_ready" | "draining";
                             checks: {
-                                [key: string]: string;
+                                [key: string]: "ok" | "unavailable";
                             };
                         };
                     };
@@ -80,7 +80,7 @@ export interface paths {
                         "application/json": {
                             status: "ready" | "not_ready" | "draining";
                             checks: {
-                                [key: string]: string;
+                                [key: string]: "ok" | "unavailable";
                             };
                         };
                     };
