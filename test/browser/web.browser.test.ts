@@ -343,6 +343,52 @@ test('a seated event without a waiting room: pick seats, a declined card, then a
   )
 })
 
+test('while the shop is full the line says so, and moves on when the shopper inside has paid', async (t) => {
+  const { server, watched, newContext } = await startStack(t)
+  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(admin),
+  })
+  const { accessToken } = (await login.json()) as { accessToken: string }
+  const created = await fetch(`${server.url}/api/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+    body: JSON.stringify({
+      name: 'One At A Time',
+      capacity: 10,
+      priceCents: 1000,
+      currency: 'USD',
+      salesOpenAt: new Date(Date.now() - 60_000).toISOString(),
+      queue: { enabled: true, admissionRatePerSec: 5, maxActive: 1 },
+    }),
+  })
+  assert.equal(created.status, 201)
+  const { id } = (await created.json()) as { id: string }
+
+  const first = await newContext('first', viewports.desktop)
+  await first.goto(`/events/${id}`)
+  await first.getByRole('button', { name: 'Join the line' }).click()
+  await first.getByTestId('shop').waitFor(wait)
+
+  // The one place is taken: the next in line is told why the line stands still.
+  const second = await newContext('second', viewports.phone)
+  await second.goto(`/events/${id}`)
+  await second.getByRole('button', { name: 'Join the line' }).click()
+  await second.getByTestId('shop-full').waitFor(wait)
+  await capture(second, 'waiting-room-shop-full')
+
+  await first.getByRole('button', { name: 'Hold tickets' }).click()
+  await first.getByRole('button', { name: 'Pay' }).click()
+  await first.getByTestId('confirmation').waitFor(wait)
+  await second.getByTestId('shop').waitFor(wait)
+  assert.deepEqual(
+    watched.flatMap((w) => w.errors),
+    [],
+    'no console errors',
+  )
+})
+
 // Issue 15.12. To see it fail, drop the content-security-policy hook in src/modules/web/web.plugin.ts:
 // the injected script runs and nothing is reported.
 test('the page refuses scripts injected into it and requests to other origins, and says so', async (t) => {

@@ -92,7 +92,11 @@ test('in the whole app, the web policy sits beside helmet headers and /docs keep
   const docs = await app.inject('/docs')
   assert.equal(docs.statusCode, 200)
   assert.notEqual(docs.headers['content-security-policy'], webContentSecurityPolicy)
-  assert.ok(directives(docs.headers['content-security-policy']).get('script-src')?.includes("'self'"))
+  const docsPolicy = directives(docs.headers['content-security-policy'])
+  assert.ok(docsPolicy.get('script-src')?.includes("'self'"))
+  assert.ok(!docsPolicy.get('script-src')?.includes("'unsafe-inline'"), 'no inline script on /docs either')
+  // Over plain http by a name other than localhost, this would send every asset to https.
+  assert.equal(docsPolicy.has('upgrade-insecure-requests'), false)
   const web = await app.inject('/')
   // The bundle is built by `npm install`; without it / is a 404 and only /docs can be checked.
   if (web.statusCode === 200) {

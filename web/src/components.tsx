@@ -73,8 +73,21 @@ export function Sparkline({ values, label }: { values: number[]; label: string }
     (v, i) => `${(i * step).toFixed(1)},${(height - (v / max) * (height - 4) - 2).toFixed(1)}`,
   )
   return (
-    <svg viewBox={`0 0 ${width} ${height}`} className="sparkline" role="img" aria-label={label}>
-      <polyline points={points.join(' ')} fill="none" stroke="currentColor" strokeWidth="2" />
+    // Stretched to the tile's width, the line keeping its thickness.
+    <svg
+      viewBox={`0 0 ${width} ${height}`}
+      preserveAspectRatio="none"
+      className="sparkline"
+      role="img"
+      aria-label={label}
+    >
+      <polyline
+        points={points.join(' ')}
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        vectorEffect="non-scaling-stroke"
+      />
     </svg>
   )
 }

@@ -2,6 +2,20 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 
+/**
+ * swagger-ui's own policy (its scripts, hashed), with two changes so that /docs works wherever the
+ * server is reached: no `upgrade-insecure-requests`, which sends every asset to https and breaks the
+ * page served over plain http by any name but localhost; and inline styles, which its renderer sets.
+ */
+function docsPolicy(header: string): string {
+  return header
+    .split(';')
+    .map((directive) => directive.trim())
+    .filter((directive) => directive !== '' && directive !== 'upgrade-insecure-requests')
+    .map((directive) => (directive.startsWith('style-src ') ? `${directive} 'unsafe-inline'` : directive))
+    .join('; ')
+}
+
 /** The OpenAPI document at `/openapi.json`, built from the routes' schemas, and a browsable `/docs`. */
 export const openapiPlugin = fp<{ version: string }>(
   async (app, { version }) => {
@@ -26,7 +40,7 @@ export const openapiPlugin = fp<{ version: string }>(
         ],
       },
     })
-    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsPolicy })
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   },
   { name: 'openapi' },

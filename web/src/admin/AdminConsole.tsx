@@ -41,8 +41,8 @@ export function AdminConsole({ session, onSignOut }: { session: Session; onSignO
       <ErrorNotice error={error} />
       <div className="admin-grid">
         <EventForm token={session.accessToken} onCreated={(id) => load(id)} />
-        <div>
-          <h2>{t('admin.live')}</h2>
+        <section className="live" aria-labelledby="live-title">
+          <h2 id="live-title">{t('admin.live')}</h2>
           <label className="field">
             <span>{t('admin.event')}</span>
             <select value={selected ?? ''} onChange={(e) => setSelected(e.target.value)}>
@@ -54,7 +54,7 @@ export function AdminConsole({ session, onSignOut }: { session: Session; onSignO
             </select>
           </label>
           {event ? <LivePanel key={event.id} event={event} token={session.accessToken} /> : null}
-        </div>
+        </section>
       </div>
     </section>
   )

@@ -64,7 +64,7 @@ export function LivePanel({ event: initial, token }: { event: EventInfo; token: 
 
   const state = frontier?.state ?? event.queue.state
   return (
-    <div className="live" data-testid="live">
+    <div className="live-panel" data-testid="live">
       <ErrorNotice error={error} />
       <LiveStats event={event} frontier={frontier} samples={samples} state={state} />
       <p className="hint">{t('admin.takenNote')}</p>

@@ -43,6 +43,8 @@ export function WaitingRoom({
   const [frontier, setFrontier] = useState<Frontier | null>(null)
   const [error, setError] = useState<unknown>(null)
   const [joining, setJoining] = useState(false)
+  // Called, but every place in the shop was taken: the page keeps asking and says why.
+  const [enterRefused, setEnterRefused] = useState(false)
   const polls = useRef(0)
 
   const join = async () => {
@@ -88,7 +90,10 @@ export function WaitingRoom({
         return true
       } catch (e) {
         // 409: the frontier copy this process answered from was a moment ahead; poll again.
-        if (e instanceof ApiError && e.problem.status === 409) return false
+        if (e instanceof ApiError && e.problem.status === 409) {
+          setEnterRefused(e.problem.code === 'BW_QUEUE_FULL')
+          return false
+        }
         throw e
       }
     },
@@ -142,6 +147,11 @@ export function WaitingRoom({
   // The line's own word is the freshest; the event's stock covers the time before the first poll.
   const soldOut = place?.soldOut ?? frontier?.soldOut ?? event.remaining === 0
   const roomState = frontier?.state ?? event.queue.state
+  // Nobody is let in while maxActive shoppers are inside, so the line stands still until one leaves.
+  const shopFull =
+    roomState === 'open' &&
+    ((enterRefused && place?.state === 'admitted') ||
+      (frontier !== null && frontier.active >= frontier.maxActive))
   const position = place?.position ?? null
   const ahead = position === null ? null : Math.max(0, position - 1)
   const progress =
@@ -159,6 +169,11 @@ export function WaitingRoom({
       {roomState === 'closed' || place?.state === 'closed' ? (
         <p className="notice" role="status">
           {t('queue.closed')}
+        </p>
+      ) : null}
+      {ticket && shopFull ? (
+        <p className="notice" role="status" data-testid="shop-full">
+          {t('queue.shopFull')}
         </p>
       ) : null}
       {roomState === 'paused' ? (
@@ -191,7 +206,8 @@ export function WaitingRoom({
             </div>
             <div>
               <dt>{t('queue.eta')}</dt>
-              <dd>{place ? eta : '…'}</dd>
+              {/* The estimate assumes the line moves; while paused it does not. */}
+              <dd>{place ? (roomState === 'paused' ? t('room.paused') : eta) : '…'}</dd>
             </div>
             <div>
               <dt>{t('queue.joinedAt')}</dt>
