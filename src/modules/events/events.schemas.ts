@@ -41,7 +41,12 @@ export const CreateEventBodySchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     description: Type.Optional(Type.String({ maxLength: 4000 })),
-    salesOpenAt: Type.String({ format: 'date-time' }),
+    // Years PostgreSQL and JavaScript both represent, and a sale can plausibly open in.
+    salesOpenAt: Type.String({
+      format: 'date-time',
+      formatMinimum: '2000-01-01T00:00:00Z',
+      formatMaximum: '9999-12-31T23:59:59Z',
+    }),
     capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     seatMap: Type.Optional(SeatMapSchema),
     priceCents: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
@@ -80,5 +85,5 @@ export const EventParamsSchema = Type.Object({ eventId: Type.String({ format: 'u
 
 export const ListEventsQuerySchema = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
 })
