@@ -14,6 +14,7 @@ import { paymentsRoutes } from './modules/payments/payments.routes.ts'
 import { holdsRoutes } from './modules/sales/holds.routes.ts'
 import { ordersRoutes } from './modules/sales/orders.routes.ts'
 import { salesPlugin } from './modules/sales/sales.plugin.ts'
+import { stockPlugin } from './modules/sales/stock.plugin.ts'
 import { waitingRoomPlugin } from './modules/waiting-room/queue.plugin.ts'
 import { queueRoutes } from './modules/waiting-room/queue.routes.ts'
 import { webPlugin } from './modules/web/web.plugin.ts'
@@ -152,6 +153,7 @@ export async function buildApp({
 
   // Domain services.
   await app.register(accountsPlugin)
+  await app.register(stockPlugin)
   await app.register(eventsPlugin)
   await app.register(waitingRoomPlugin, {
     secret,
