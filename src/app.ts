@@ -10,6 +10,7 @@ import { accountsRoutes } from './modules/accounts/accounts.routes.ts'
 import { eventsPlugin } from './modules/events/events.plugin.ts'
 import { eventsRoutes } from './modules/events/events.routes.ts'
 import { outboxPlugin } from './modules/outbox/outbox.plugin.ts'
+import { paymentsPlugin } from './modules/payments/payments.plugin.ts'
 import { paymentsRoutes } from './modules/payments/payments.routes.ts'
 import { holdsRoutes } from './modules/sales/holds.routes.ts'
 import { ordersRoutes } from './modules/sales/orders.routes.ts'
@@ -28,6 +29,7 @@ import { RequestGate } from './platform/http/request.gate.ts'
 import { validatorCompiler } from './platform/http/validation.compiler.ts'
 import { healthPlugin } from './platform/process/health.plugin.ts'
 import { metricsPlugin } from './platform/process/metrics.plugin.ts'
+import { admissionPlugin } from './platform/security/admission.plugin.ts'
 import { authPlugin } from './platform/security/auth.plugin.ts'
 import { rateLimitCheck } from './platform/security/rate.limits.ts'
 import { loadOrCreateSecret } from './platform/security/secrets.store.ts'
@@ -155,6 +157,8 @@ export async function buildApp({
   await app.register(accountsPlugin)
   await app.register(stockPlugin)
   await app.register(eventsPlugin)
+  await app.register(admissionPlugin, { secret })
+  await app.register(paymentsPlugin, { secret, lateSuccessDelayMs: config.sales.paymentLateSuccessDelayMs })
   await app.register(waitingRoomPlugin, {
     secret,
     config: config.waitingRoom,
@@ -162,7 +166,7 @@ export async function buildApp({
     // Every process but a pure API one may lead the ticker; the lease lets one lead at a time.
     tick: config.role !== 'api',
   })
-  await app.register(salesPlugin, { config, secret })
+  await app.register(salesPlugin, { config })
   await app.register(outboxPlugin, { role: config.role, natsUrl: config.natsUrl })
 
   // Routes.

@@ -67,7 +67,7 @@ test('join, status, enter: FIFO, maxActive, tickets bound to user and event', as
   const entered = await enter(first)
   assert.equal(entered.statusCode, 200)
   const userId = (await app.inject({ url: '/api/v1/me', headers: first.headers })).json().id
-  const admission = await app.admissionTokens.verify(entered.json().admissionToken, { eventId, userId })
+  const admission = await app.admissions.tokens.verify(entered.json().admissionToken, { eventId, userId })
   assert.equal(admission.userId, userId)
   assert.equal((await enter(second)).statusCode, 200)
   assert.equal((await enter(third)).statusCode, 409)
@@ -284,7 +284,7 @@ test('enter again with the same ticket: the same admission, never a second place
   const admissions = await Promise.all(
     answers.map((answer) => {
       assert.equal(answer.statusCode, 200, answer.body)
-      return app.admissionTokens.verify(answer.json().admissionToken, { eventId, userId })
+      return app.admissions.tokens.verify(answer.json().admissionToken, { eventId, userId })
     }),
   )
   assert.equal(new Set(admissions.map((a) => a.id)).size, 1, 'one admission id')

@@ -232,7 +232,7 @@ test('queued events need an admission token for this user and event', async (t) 
   assert.equal(none.json().code, 'BW_ADMISSION_REQUIRED')
   const me = (await app.inject({ url: '/api/v1/me', headers: guest })).json()
   const userId = me.id ?? me.user?.id
-  const foreign = await app.admissionTokens.sign({ eventId: randomUUID(), userId, ttlSeconds: 60 })
+  const foreign = await app.admissions.tokens.sign({ eventId: randomUUID(), userId, ttlSeconds: 60 })
   const wrong = await app.inject({
     method: 'POST',
     url,
@@ -240,7 +240,7 @@ test('queued events need an admission token for this user and event', async (t) 
     payload: { quantity: 1 },
   })
   assert.equal(wrong.json().code, 'BW_ADMISSION_FOREIGN')
-  const { token } = await app.admissionTokens.sign({ eventId, userId, ttlSeconds: 60 })
+  const { token } = await app.admissions.tokens.sign({ eventId, userId, ttlSeconds: 60 })
   const ok = await app.inject({
     method: 'POST',
     url,
@@ -266,7 +266,7 @@ test('holds expire; a late payment after expiry is refunded; webhooks are signed
   assert.equal(order.json().status, 'pending_payment')
   const orderId = order.json().id
 
-  const webhook = app.payments.sign({
+  const webhook = app.payments.provider.sign({
     id: 'evt_1',
     type: 'payment.succeeded',
     orderId,
@@ -311,9 +311,9 @@ test('holds expire; a late payment after expiry is refunded; webhooks are signed
     (await app.inject({ url: `/api/v1/orders/${orderId}`, headers: guest })).json().status,
     'refunded',
   )
-  assert.equal(app.payments.ledger.filter((entry) => entry.kind === 'refund').length, 1)
+  assert.equal(app.payments.provider.ledger.filter((entry) => entry.kind === 'refund').length, 1)
   // A failure arriving after the fact changes nothing.
-  const late = app.payments.sign({
+  const late = app.payments.provider.sign({
     id: 'evt_2',
     type: 'payment.failed',
     orderId,
@@ -346,12 +346,12 @@ test('the same Idempotency-Key while the first request still runs → 409, then 
     payload: { quantity: 1 },
   })
   // Hold the payment provider until the second request has been answered.
-  const authorize = app.payments.authorize.bind(app.payments)
+  const authorize = app.payments.provider.authorize.bind(app.payments.provider)
   let open: () => void = () => {}
   const gate = new Promise<void>((resolve) => {
     open = resolve
   })
-  app.payments.authorize = async (input) => {
+  app.payments.provider.authorize = async (input) => {
     await gate
     return authorize(input)
   }

@@ -239,7 +239,7 @@ test('1,000 idempotency keys × 5 concurrent requests → one order and one char
   }
   assert.equal(orders, 1_000)
   assert.equal(captures, 1_000)
-  assert.equal(app.payments.ledger.filter((entry) => entry.kind === 'capture').length, 1_000)
+  assert.equal(app.payments.provider.ledger.filter((entry) => entry.kind === 'capture').length, 1_000)
   t.diagnostic(`409 conflicts seen and retried: ${conflicts}`)
 })
 
