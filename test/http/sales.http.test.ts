@@ -12,7 +12,11 @@ test('general admission: hold, order, pay; stock and metrics follow', async (t) 
   const guest = await bearer(app, 'guest')
   const eventId = await createEvent(app, admin, { capacity: 5 })
   const relayed: string[] = []
-  app.outbox.publisher.events.on('*', (message: { topic: string }) => relayed.push(message.topic))
+  const keys = new Map<string, string | null>()
+  app.outbox.publisher.events.on('*', (message: { topic: string; key: string | null }) => {
+    relayed.push(message.topic)
+    keys.set(message.topic, message.key)
+  })
 
   const hold = await app.inject({
     method: 'POST',
@@ -88,6 +92,9 @@ test('general admission: hold, order, pay; stock and metrics follow', async (t) 
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   assert.ok(relayed.includes('order.created') && relayed.includes('order.paid'), relayed.join())
+  // Each message names the order it is about.
+  assert.equal(keys.get('order.created'), order.json().id)
+  assert.equal(keys.get('order.paid'), order.json().id)
 })
 
 test('sold out, limits, release, declined payment and bad input change nothing', async (t) => {

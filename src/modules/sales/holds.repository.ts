@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { Db } from '../../platform/data/database.client.ts'
 import { AppError } from '../../platform/http/errors.catalogue.ts'
+import { enqueue } from '../outbox/outbox.writer.ts'
 import { type Executor, rowsOf, transaction, uuidArray } from './sales.sql.ts'
 import type { HoldState, SeatState } from './sales.tables.ts'
 
@@ -268,12 +269,7 @@ export class HoldsRepository {
           WHERE hold_id = ANY(${uuidArray(ids)}) AND status = 'pending_payment'
           RETURNING id, user_id AS "userId"`,
       )
-      for (const order of orders) {
-        await rowsOf(
-          tx,
-          sql`INSERT INTO outbox (topic, payload) VALUES ('order.expired', ${JSON.stringify(order)}::jsonb)`,
-        )
-      }
+      for (const order of orders) await enqueue(tx, { topic: 'order.expired', key: order.id, payload: order })
       await returnStock(tx, ids)
       return { holds: ids.length, orders: orders.length }
     })
