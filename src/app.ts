@@ -9,10 +9,12 @@ import { accountsRoutes } from './modules/accounts/accounts.routes.ts'
 import { eventsPlugin } from './modules/events/events.plugin.ts'
 import { eventsRoutes } from './modules/events/events.routes.ts'
 import { outboxPlugin } from './modules/outbox/outbox.plugin.ts'
+import { paymentsPlugin } from './modules/payments/payments.plugin.ts'
 import { paymentsRoutes } from './modules/payments/payments.routes.ts'
 import { holdsRoutes } from './modules/sales/holds.routes.ts'
 import { ordersRoutes } from './modules/sales/orders.routes.ts'
 import { salesPlugin } from './modules/sales/sales.plugin.ts'
+import { stockPlugin } from './modules/sales/stock.plugin.ts'
 import { waitingRoomPlugin } from './modules/waiting-room/queue.plugin.ts'
 import { queueRoutes } from './modules/waiting-room/queue.routes.ts'
 import { webPlugin } from './modules/web/web.plugin.ts'
@@ -32,6 +34,7 @@ import { requestIdOf } from './platform/http/request.id.ts'
 import { validatorCompiler } from './platform/http/validation.compiler.ts'
 import { healthPlugin } from './platform/process/health.plugin.ts'
 import { metricsPlugin } from './platform/process/metrics.plugin.ts'
+import { admissionPlugin } from './platform/security/admission.plugin.ts'
 import { authPlugin } from './platform/security/auth.plugin.ts'
 import { rateLimitCheck } from './platform/security/rate.limits.ts'
 import { loadOrCreateSecret } from './platform/security/secrets.store.ts'
@@ -170,7 +173,10 @@ export async function buildApp({
 
   // Domain services.
   await app.register(accountsPlugin)
+  await app.register(stockPlugin)
   await app.register(eventsPlugin)
+  await app.register(admissionPlugin, { secret })
+  await app.register(paymentsPlugin, { secret, lateSuccessDelayMs: config.sales.paymentLateSuccessDelayMs })
   await app.register(waitingRoomPlugin, {
     secret,
     config: config.waitingRoom,
@@ -178,7 +184,7 @@ export async function buildApp({
     // Every process but a pure API one may lead the ticker; the lease lets one lead at a time.
     tick: config.role !== 'api',
   })
-  await app.register(salesPlugin, { config, secret })
+  await app.register(salesPlugin, { config })
   await app.register(outboxPlugin, { role: config.role, natsUrl: config.natsUrl })
 
   // Routes.

@@ -70,7 +70,7 @@ test('enter before being called is 409; once called, it gives an admission for t
   const entered = await enter(guests[0])
   assert.equal(entered.statusCode, 200)
   const userId = (await app.inject({ url: '/api/v1/me', headers: guests[0].headers })).json().id
-  const admission = await app.admissionTokens.verify(entered.json().admissionToken, { eventId, userId })
+  const admission = await app.admissions.tokens.verify(entered.json().admissionToken, { eventId, userId })
   assert.equal(admission.userId, userId)
   assert.equal((await enter(guests[1])).statusCode, 200)
   assert.equal((await enter(guests[2])).statusCode, 409)
@@ -113,7 +113,7 @@ test('maxActive: with three inside the ticker calls nobody more until one leaves
   assert.equal(frontier.active, 3)
   const userId = (await app.inject({ url: '/api/v1/me', headers: guests[0].headers })).json().id
   await app.admissions.release(
-    await app.admissionTokens.verify(first.json().admissionToken, { eventId, userId }),
+    await app.admissions.tokens.verify(first.json().admissionToken, { eventId, userId }),
   )
   await tickAt(15)
   const publicFrontier = await app.inject(url(''))
@@ -315,7 +315,7 @@ test('enter again with the same ticket: the same admission, never a second place
   const admissions = await Promise.all(
     answers.map((answer) => {
       assert.equal(answer.statusCode, 200, answer.body)
-      return app.admissionTokens.verify(answer.json().admissionToken, { eventId, userId })
+      return app.admissions.tokens.verify(answer.json().admissionToken, { eventId, userId })
     }),
   )
   assert.equal(new Set(admissions.map((a) => a.id)).size, 1, 'one admission id')

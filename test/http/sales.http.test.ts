@@ -13,7 +13,11 @@ test('general admission: hold, order, pay; stock and metrics follow', async (t) 
   const guest = await bearer(app, 'guest')
   const eventId = await createEvent(app, admin, { capacity: 5 })
   const relayed: string[] = []
-  app.outbox.publisher.events.on('*', (message: { topic: string }) => relayed.push(message.topic))
+  const keys = new Map<string, string | null>()
+  app.outbox.publisher.events.on('*', (message: { topic: string; key: string | null }) => {
+    relayed.push(message.topic)
+    keys.set(message.topic, message.key)
+  })
 
   const hold = await app.inject({
     method: 'POST',
@@ -89,6 +93,9 @@ test('general admission: hold, order, pay; stock and metrics follow', async (t) 
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   assert.ok(relayed.includes('order.created') && relayed.includes('order.paid'), relayed.join())
+  // Each message names the order it is about.
+  assert.equal(keys.get('order.created'), order.json().id)
+  assert.equal(keys.get('order.paid'), order.json().id)
 })
 
 test('sold out, limits, release, declined payment and bad input change nothing', async (t) => {
@@ -233,7 +240,7 @@ test('queued events need an admission token for this user and event', async (t) 
   assert.equal(none.json().code, 'BW_ADMISSION_REQUIRED')
   const me = (await app.inject({ url: '/api/v1/me', headers: guest })).json()
   const userId = me.id ?? me.user?.id
-  const foreign = await app.admissionTokens.sign({ eventId: randomUUID(), userId, ttlSeconds: 60 })
+  const foreign = await app.admissions.tokens.sign({ eventId: randomUUID(), userId, ttlSeconds: 60 })
   const wrong = await app.inject({
     method: 'POST',
     url,
@@ -241,7 +248,7 @@ test('queued events need an admission token for this user and event', async (t) 
     payload: { quantity: 1 },
   })
   assert.equal(wrong.json().code, 'BW_ADMISSION_FOREIGN')
-  const { token } = await app.admissionTokens.sign({ eventId, userId, ttlSeconds: 60 })
+  const { token } = await app.admissions.tokens.sign({ eventId, userId, ttlSeconds: 60 })
   const ok = await app.inject({
     method: 'POST',
     url,
@@ -267,7 +274,7 @@ test('holds expire; a late payment after expiry is refunded; webhooks are signed
   assert.equal(order.json().status, 'pending_payment')
   const orderId = order.json().id
 
-  const webhook = app.payments.sign({
+  const webhook = app.payments.provider.sign({
     id: 'evt_1',
     type: 'payment.succeeded',
     orderId,
@@ -312,9 +319,9 @@ test('holds expire; a late payment after expiry is refunded; webhooks are signed
     (await app.inject({ url: `/api/v1/orders/${orderId}`, headers: guest })).json().status,
     'refunded',
   )
-  assert.equal(app.payments.ledger.filter((entry) => entry.kind === 'refund').length, 1)
+  assert.equal(app.payments.provider.ledger.filter((entry) => entry.kind === 'refund').length, 1)
   // A failure arriving after the fact changes nothing.
-  const late = app.payments.sign({
+  const late = app.payments.provider.sign({
     id: 'evt_2',
     type: 'payment.failed',
     orderId,
@@ -347,12 +354,12 @@ test('the same Idempotency-Key while the first request still runs → 409, then 
     payload: { quantity: 1 },
   })
   // Hold the payment provider until the second request has been answered.
-  const authorize = app.payments.authorize.bind(app.payments)
+  const authorize = app.payments.provider.authorize.bind(app.payments.provider)
   let open: () => void = () => {}
   const gate = new Promise<void>((resolve) => {
     open = resolve
   })
-  app.payments.authorize = async (input) => {
+  app.payments.provider.authorize = async (input) => {
     await gate
     return authorize(input)
   }

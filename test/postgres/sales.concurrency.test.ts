@@ -98,7 +98,7 @@ async function rush(
     else if (other.length < 5) other.push(String(result.reason))
   }
   const [row] = await app.database.rows<{ sold: number; held: number; seats: number }>(
-    sql`SELECT (SELECT sold FROM events WHERE id = ${eventId}) AS sold,
+    sql`SELECT (SELECT sold FROM stock WHERE kind = 'event' AND id = ${eventId}) AS sold,
       (SELECT coalesce(sum(quantity), 0)::int FROM holds WHERE event_id = ${eventId} AND state = 'active') AS held,
       (SELECT count(DISTINCT s)::int FROM holds, unnest(seat_ids) s WHERE event_id = ${eventId} AND state = 'active') AS seats`,
   )
@@ -234,7 +234,7 @@ test('1,000 idempotency keys × 5 concurrent requests → one order and one char
   }
   assert.equal(orders, 1_000)
   assert.equal(captures, 1_000)
-  assert.equal(app.payments.ledger.filter((entry) => entry.kind === 'capture').length, 1_000)
+  assert.equal(app.payments.provider.ledger.filter((entry) => entry.kind === 'capture').length, 1_000)
   t.diagnostic(`409 conflicts seen and retried: ${conflicts}`)
 })
 

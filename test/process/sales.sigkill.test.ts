@@ -104,10 +104,10 @@ test('SIGKILL mid-load: every acknowledged order survives the restart and stock 
   await client.connect()
   try {
     const { rows } = await client.query(
-      `SELECT e.capacity, e.sold, (SELECT coalesce(sum(quantity), 0)::int FROM holds h
-         WHERE h.event_id = e.id AND h.state IN ('active', 'ordered', 'sold')) AS taken,
-         (SELECT count(*)::int FROM orders o WHERE o.event_id = e.id AND o.status = 'paid') AS paid
-       FROM events e WHERE e.id = $1`,
+      `SELECT s.capacity, s.sold, (SELECT coalesce(sum(quantity), 0)::int FROM holds h
+         WHERE h.event_id = s.id AND h.state IN ('active', 'ordered', 'sold')) AS taken,
+         (SELECT count(*)::int FROM orders o WHERE o.event_id = s.id AND o.status = 'paid') AS paid
+       FROM stock s WHERE s.kind = 'event' AND s.id = $1`,
       [eventId],
     )
     const [row] = rows

@@ -11,7 +11,12 @@ declare module 'fastify' {
 /** The events service, shared by the routes, the seed command and later modules. */
 export const eventsPlugin = fp(
   async (app) => {
-    app.decorate('events', new EventsService(new EventsRepository(app.database.db)))
+    const { stock } = app
+    const service = new EventsService(new EventsRepository(app.database.db), {
+      open: (tx, eventId, capacity) => stock.open(tx, { kind: 'event', id: eventId, capacity }),
+      remainingOf: (eventIds) => stock.remainingOf('event', eventIds),
+    })
+    app.decorate('events', service)
   },
-  { name: 'events', dependencies: ['database'] },
+  { name: 'events', dependencies: ['database', 'stock'] },
 )

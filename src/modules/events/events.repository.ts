@@ -2,14 +2,26 @@ import { asc, eq } from 'drizzle-orm'
 import { type Db, guard } from '../../platform/data/database.client.ts'
 import { type EventRow, events, type NewEventRow } from './events.tables.ts'
 
+/** A transaction or the database itself: what another module's work in the same transaction gets. */
+export type Executor = Pick<Db, 'execute'>
+
 /** Every query about events. */
 export class EventsRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(event: NewEventRow): Promise<EventRow> {
-    const [row] = await guard(this.db.insert(events).values(event).returning())
-    if (!row) throw new Error('insert returned no row')
-    return row
+  /** Inserts the event and runs `alongside` in the same transaction: both happen, or neither. */
+  async insert(
+    event: NewEventRow,
+    alongside: (tx: Executor, row: EventRow) => Promise<void>,
+  ): Promise<EventRow> {
+    return guard(
+      this.db.transaction(async (tx) => {
+        const [row] = await tx.insert(events).values(event).returning()
+        if (!row) throw new Error('insert returned no row')
+        await alongside(tx, row)
+        return row
+      }),
+    )
   }
 
   /** Changes the waiting-room settings; undefined when there is no such event. */
@@ -24,18 +36,6 @@ export class EventsRepository {
   async findById(id: string): Promise<EventRow | undefined> {
     const [row] = await guard(this.db.select().from(events).where(eq(events.id, id)).limit(1))
     return row
-  }
-
-  /** Units neither sold nor held; undefined when there is no such event. */
-  async remaining(id: string): Promise<number | undefined> {
-    const [row] = await guard(
-      this.db
-        .select({ capacity: events.capacity, sold: events.sold })
-        .from(events)
-        .where(eq(events.id, id))
-        .limit(1),
-    )
-    return row ? row.capacity - row.sold : undefined
   }
 
   list(limit: number, offset: number): Promise<EventRow[]> {

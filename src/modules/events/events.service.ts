@@ -1,13 +1,25 @@
 import { AppError } from '../../platform/http/errors.catalogue.ts'
-import type { EventsRepository } from './events.repository.ts'
+import type { EventsRepository, Executor } from './events.repository.ts'
 import type { CreateEventInput, EventView } from './events.schemas.ts'
 import type { EventRow, RoomState, SeatMap } from './events.tables.ts'
 
 export const queueDefaults = { admissionRatePerSec: 100, maxActive: 1000 }
 
+/**
+ * What events need of the sales engine's stock: a row opened with each event, in the same
+ * transaction, and what is left of each. Events never write stock themselves.
+ */
+export interface EventStock {
+  open(tx: Executor, eventId: string, capacity: number): Promise<void>
+  remainingOf(eventIds: readonly string[]): Promise<Map<string, number>>
+}
+
 /** Creating, listing and reading events. */
 export class EventsService {
-  constructor(private readonly repository: EventsRepository) {}
+  constructor(
+    private readonly repository: EventsRepository,
+    private readonly stock: EventStock,
+  ) {}
 
   async create(input: CreateEventInput): Promise<EventView> {
     if ((input.capacity === undefined) === (input.seatMap === undefined)) {
@@ -22,32 +34,35 @@ export class EventsService {
       )
     }
     const capacity = input.seatMap ? seatCount(input.seatMap) : (input.capacity as number)
-    const row = await this.repository.insert({
-      name: input.name.trim(),
-      description: input.description ?? null,
-      salesOpenAt: new Date(input.salesOpenAt),
-      capacity,
-      seatMap: input.seatMap ?? null,
-      priceCents: input.priceCents,
-      currency: input.currency,
-      perUserLimit: input.perUserLimit ?? 4,
-      queueEnabled: input.queue?.enabled ?? true,
-      admissionRatePerSec: input.queue?.admissionRatePerSec ?? queueDefaults.admissionRatePerSec,
-      maxActive: input.queue?.maxActive ?? queueDefaults.maxActive,
-      shuffleAtOpen: input.queue?.shuffleAtOpen ?? false,
-    })
-    return toView(row)
+    const row = await this.repository.insert(
+      {
+        name: input.name.trim(),
+        description: input.description ?? null,
+        salesOpenAt: new Date(input.salesOpenAt),
+        capacity,
+        seatMap: input.seatMap ?? null,
+        priceCents: input.priceCents,
+        currency: input.currency,
+        perUserLimit: input.perUserLimit ?? 4,
+        queueEnabled: input.queue?.enabled ?? true,
+        admissionRatePerSec: input.queue?.admissionRatePerSec ?? queueDefaults.admissionRatePerSec,
+        maxActive: input.queue?.maxActive ?? queueDefaults.maxActive,
+        shuffleAtOpen: input.queue?.shuffleAtOpen ?? false,
+      },
+      (tx, created) => this.stock.open(tx, created.id, created.capacity),
+    )
+    return toView(row, row.capacity)
   }
 
   async get(id: string): Promise<EventView> {
-    const row = await this.repository.findById(id)
+    const [row, remaining] = await Promise.all([this.repository.findById(id), this.remaining(id)])
     if (!row) throw new AppError('BW_EVENT_NOT_FOUND')
-    return toView(row)
+    return toView(row, remaining ?? 0)
   }
 
   /** Units neither sold nor held, read fresh; undefined when there is no such event. */
-  remaining(id: string): Promise<number | undefined> {
-    return this.repository.remaining(id)
+  async remaining(id: string): Promise<number | undefined> {
+    return (await this.stock.remainingOf([id])).get(id)
   }
 
   /** Changes the waiting-room settings (the waiting room pushes them to its shared state). */
@@ -61,11 +76,13 @@ export class EventsService {
       maxActive: changes.maxActive,
     })
     if (!row) throw new AppError('BW_EVENT_NOT_FOUND')
-    return toView(row)
+    return toView(row, (await this.remaining(id)) ?? 0)
   }
 
   async list(limit = 50, offset = 0): Promise<EventView[]> {
-    return (await this.repository.list(limit, offset)).map(toView)
+    const rows = await this.repository.list(limit, offset)
+    const remaining = await this.stock.remainingOf(rows.map((row) => row.id))
+    return rows.map((row) => toView(row, remaining.get(row.id) ?? 0))
   }
 
   count(): Promise<number> {
@@ -77,7 +94,7 @@ export function seatCount(seatMap: SeatMap): number {
   return seatMap.sections.reduce((sum, section) => sum + section.rows.reduce((s, row) => s + row.seats, 0), 0)
 }
 
-function toView(row: EventRow): EventView {
+function toView(row: EventRow, remaining: number): EventView {
   return {
     id: row.id,
     name: row.name,
@@ -85,7 +102,7 @@ function toView(row: EventRow): EventView {
     salesOpenAt: row.salesOpenAt.toISOString(),
     kind: row.seatMap ? 'seated' : 'general',
     capacity: row.capacity,
-    remaining: row.capacity - row.sold,
+    remaining,
     seatMap: row.seatMap,
     priceCents: row.priceCents,
     currency: row.currency,

@@ -15,9 +15,8 @@ export const events = pgTable(
     name: text('name').notNull(),
     description: text('description'),
     salesOpenAt: timestamp('sales_open_at', { withTimezone: true }).notNull(),
+    // What the event puts on sale; the sales engine's stock row counts what is taken of it.
     capacity: integer('capacity').notNull(),
-    // Stock taken by holds and orders; the CHECK is the last line against overselling.
-    sold: integer('sold').notNull().default(0),
     seatMap: jsonb('seat_map').$type<SeatMap>(),
     priceCents: integer('price_cents').notNull(),
     currency: text('currency').notNull(),
@@ -31,7 +30,6 @@ export const events = pgTable(
   },
   (table) => [
     check('events_capacity_check', sql`${table.capacity} > 0`),
-    check('events_sold_check', sql`${table.sold} >= 0 AND ${table.sold} <= ${table.capacity}`),
     check('events_price_check', sql`${table.priceCents} >= 0`),
     check('events_currency_check', sql`${table.currency} ~ '^[A-Z]{3}$'`),
     check('events_per_user_limit_check', sql`${table.perUserLimit} > 0`),

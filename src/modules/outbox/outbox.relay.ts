@@ -5,6 +5,8 @@ import { type Db, guard } from '../../platform/data/database.client.ts'
 export interface OutboxMessage {
   id: number
   topic: string
+  /** What the message is about (an order id); null on rows written before keys were kept. */
+  key: string | null
   payload: unknown
 }
 
@@ -42,7 +44,7 @@ export class OutboxRelay {
       this.db.transaction(async (tx) => {
         const result = await guard(
           tx.execute(
-            sql`SELECT id, topic, payload FROM outbox WHERE published_at IS NULL
+            sql`SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL
             ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
           ),
         )

@@ -18,6 +18,6 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      app.orders.applyWebhook(String(request.body ?? ''), request.headers['x-breakwater-signature']),
+      app.payments.receive(String(request.body ?? ''), request.headers['x-breakwater-signature']),
   )
 }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { Db } from '../../platform/data/database.client.ts'
 import { AppError } from '../../platform/http/errors.catalogue.ts'
+import { enqueue } from '../outbox/outbox.writer.ts'
 import { type Executor, rowsOf, transaction, uuidArray } from './sales.sql.ts'
 import type { HoldState, SeatState } from './sales.tables.ts'
 
@@ -43,9 +44,9 @@ const holdColumns = sql`id, event_id AS "eventId", user_id AS "userId", quantity
   expires_at AS "expiresAt"`
 
 /**
- * Every query about seats and holds. Inventory lives in `events.sold` (the events module's
- * documented stock counter) and in seat rows; both are changed only by conditional statements.
- * Lock order everywhere: allotments, then seats, then events, so that no two transactions deadlock.
+ * Every query about seats and holds. Inventory lives in the sales engine's stock table (an
+ * event's row, kind 'event') and in seat rows; both are changed only by conditional statements.
+ * Lock order everywhere: allotments, then seats, then stock, so that no two transactions deadlock.
  */
 export class HoldsRepository {
   /** Events whose seat rows this process knows exist; saves a statement per hold. */
@@ -110,7 +111,7 @@ export class HoldsRepository {
             ${hold.admissionId}, now() + ${hold.ttlSeconds} * interval '1 second')
           RETURNING ${holdColumns}`,
       )
-      // Last, so that the event's row lock — the one every buyer queues for — is held only
+      // Last, so that the stock row lock — the one every buyer queues for — is held only
       // from this statement to the commit.
       await this.takeStock(tx, hold.eventId, hold.quantity, guarded)
       if (!row) throw new Error('insert returned no row')
@@ -132,16 +133,17 @@ export class HoldsRepository {
             ON CONFLICT (event_id, user_id) DO UPDATE SET taken = allotments.taken + EXCLUDED.taken
             WHERE allotments.taken + EXCLUDED.taken <= ${hold.perUserLimit}
             RETURNING taken),
-          stock AS (
-            UPDATE events SET sold = sold + ${hold.quantity}::int
-            WHERE id = ${hold.eventId} AND sold + ${hold.quantity}::int <= capacity AND EXISTS (SELECT 1 FROM allot)
+          taken AS (
+            UPDATE stock SET sold = sold + ${hold.quantity}::int
+            WHERE kind = 'event' AND id = ${hold.eventId} AND sold + ${hold.quantity}::int <= capacity
+              AND EXISTS (SELECT 1 FROM allot)
             RETURNING sold),
           hold AS (
             INSERT INTO holds (id, event_id, user_id, quantity, unit_price_cents, currency, admission_id, expires_at)
             SELECT ${hold.id}::uuid, ${hold.eventId}::uuid, ${hold.userId}::uuid, ${hold.quantity}::int,
               ${hold.unitPriceCents}::int, ${hold.currency}::text, ${hold.admissionId}::text,
               now() + ${hold.ttlSeconds}::int * interval '1 second'
-            WHERE EXISTS (SELECT 1 FROM stock)
+            WHERE EXISTS (SELECT 1 FROM taken)
             RETURNING ${holdColumns})
           SELECT a.allotted, hold.* FROM (SELECT count(*)::int AS allotted FROM allot) a LEFT JOIN hold ON true`,
       )
@@ -195,19 +197,22 @@ export class HoldsRepository {
     if (guarded) {
       const taken = await rowsOf(
         tx,
-        sql`UPDATE events SET sold = sold + ${quantity}
-          WHERE id = ${eventId} AND sold + ${quantity} <= capacity RETURNING sold`,
+        sql`UPDATE stock SET sold = sold + ${quantity}
+          WHERE kind = 'event' AND id = ${eventId} AND sold + ${quantity} <= capacity RETURNING sold`,
       )
       if (taken.length === 0) throw new AppError('BW_SOLD_OUT')
       return
     }
     // The lab's naive version: check, then write what was read. Concurrent requests lose updates.
-    const [event] = await rowsOf<{ sold: number; capacity: number }>(
+    const [stock] = await rowsOf<{ sold: number; capacity: number }>(
       tx,
-      sql`SELECT sold, capacity FROM events WHERE id = ${eventId}`,
+      sql`SELECT sold, capacity FROM stock WHERE kind = 'event' AND id = ${eventId}`,
     )
-    if (!event || event.sold + quantity > event.capacity) throw new AppError('BW_SOLD_OUT')
-    await rowsOf(tx, sql`UPDATE events SET sold = ${event.sold + quantity} WHERE id = ${eventId}`)
+    if (!stock || stock.sold + quantity > stock.capacity) throw new AppError('BW_SOLD_OUT')
+    await rowsOf(
+      tx,
+      sql`UPDATE stock SET sold = ${stock.sold + quantity} WHERE kind = 'event' AND id = ${eventId}`,
+    )
   }
 
   async findHold(holdId: string): Promise<HoldRecord | undefined> {
@@ -264,19 +269,14 @@ export class HoldsRepository {
           WHERE hold_id = ANY(${uuidArray(ids)}) AND status = 'pending_payment'
           RETURNING id, user_id AS "userId"`,
       )
-      for (const order of orders) {
-        await rowsOf(
-          tx,
-          sql`INSERT INTO outbox (topic, payload) VALUES ('order.expired', ${JSON.stringify(order)}::jsonb)`,
-        )
-      }
+      for (const order of orders) await enqueue(tx, { topic: 'order.expired', key: order.id, payload: order })
       await returnStock(tx, ids)
       return { holds: ids.length, orders: orders.length }
     })
   }
 }
 
-/** Gives the stock of these (already ended) holds back: allotments, seats, then the event counter. */
+/** Gives the stock of these (already ended) holds back: allotments, seats, then the stock counter. */
 export async function returnStock(tx: Executor, holdIds: string[]): Promise<void> {
   const ids = uuidArray(holdIds)
   await rowsOf(
@@ -288,9 +288,9 @@ export async function returnStock(tx: Executor, holdIds: string[]): Promise<void
   await rowsOf(tx, sql`UPDATE seats SET state = 'available', hold_id = NULL WHERE hold_id = ANY(${ids})`)
   await rowsOf(
     tx,
-    sql`UPDATE events e SET sold = e.sold - d.q FROM (
+    sql`UPDATE stock s SET sold = s.sold - d.q FROM (
         SELECT event_id, sum(quantity)::int AS q FROM holds WHERE id = ANY(${ids}) GROUP BY event_id) d
-      WHERE e.id = d.event_id`,
+      WHERE s.kind = 'event' AND s.id = d.event_id`,
   )
 }
 

@@ -21,7 +21,7 @@ export class HoldsService {
   constructor(
     private readonly repository: HoldsRepository,
     private readonly events: Pick<EventsService, 'get'>,
-    private readonly admissionTokens: Pick<AdmissionTokens, 'verify'> | null,
+    private readonly admissionTokens: Pick<AdmissionTokens, 'verify'>,
     private readonly config: Pick<SalesConfig, 'holdTtlSeconds' | 'disabledGuards'>,
     private readonly metrics: SalesMetrics,
     private readonly now: () => number = () => Date.now(),
@@ -43,7 +43,7 @@ export class HoldsService {
     const event = await this.cachedEvent(eventId)
     let admissionId: string | null = null
     if (event.queue.enabled) {
-      if (!admissionToken || !this.admissionTokens) throw new AppError('BW_ADMISSION_REQUIRED')
+      if (!admissionToken) throw new AppError('BW_ADMISSION_REQUIRED')
       admissionId = (await this.admissionTokens.verify(admissionToken, { eventId, userId })).id
     }
     if (Date.parse(event.salesOpenAt) > this.now()) throw new AppError('BW_SALES_NOT_OPEN')

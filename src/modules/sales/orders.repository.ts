@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { Db } from '../../platform/data/database.client.ts'
 import { AppError } from '../../platform/http/errors.catalogue.ts'
+import { enqueue, enqueueEach } from '../outbox/outbox.writer.ts'
 import { returnStock } from './holds.repository.ts'
 import { sourcesOf } from './order.states.ts'
 import { type Executor, rowsOf, transaction } from './sales.sql.ts'
@@ -44,6 +45,18 @@ const orderColumns = sql`id, user_id AS "userId", event_id AS "eventId", hold_id
   amount_cents AS "amountCents", currency, status, payment_ref AS "paymentRef",
   failure_reason AS "failureReason", created_at AS "createdAt", updated_at AS "updatedAt"`
 
+// The outbox messages written in the same statement as the order's change.
+const createdEvent = enqueueEach('order.created', {
+  from: sql`created`,
+  key: sql`id::text`,
+  payload: sql`to_jsonb(created)`,
+})
+const paidEvent = enqueueEach('order.paid', {
+  from: sql`paid`,
+  key: sql`id::text`,
+  payload: sql`to_jsonb(paid) - 'admissionId'`,
+})
+
 /** Every query about orders, idempotency keys, payment records and webhook receipts. */
 export class OrdersRepository {
   constructor(private readonly db: Db) {}
@@ -73,8 +86,7 @@ export class OrdersRepository {
             SELECT ${input.userId}, event_id, id, quantity, quantity * unit_price_cents, currency, ${input.paymentToken}
             FROM hold
             RETURNING ${orderColumns}),
-          event AS (
-            INSERT INTO outbox (topic, payload) SELECT 'order.created', to_jsonb(created) FROM created RETURNING 1)
+          event AS (${createdEvent})
           SELECT * FROM created`,
       )
       if (!order) return consumeHoldFailure(tx, input.holdId, input.userId)
@@ -134,7 +146,7 @@ export class OrdersRepository {
           (${orderId}, 'capture', ${reference}, ${amountCents}), (${orderId}, 'refund', ${reference}, ${amountCents})
           ON CONFLICT DO NOTHING`,
       )
-      await enqueue(tx, 'order.refunded', refunded)
+      await enqueue(tx, { topic: 'order.refunded', key: refunded.id, payload: refunded })
       return { outcome: 'refund', order: refunded }
     })
   }
@@ -162,7 +174,7 @@ export class OrdersRepository {
         tx,
         released.map((row) => row.id),
       )
-      await enqueue(tx, 'order.payment_failed', failed)
+      await enqueue(tx, { topic: 'order.payment_failed', key: failed.id, payload: failed })
       return { outcome: 'failed', order: failed }
     })
   }
@@ -274,9 +286,7 @@ function payStatement(orderId: string, reference: string, amountCents: number) {
         SELECT id, 'capture', ${reference}::text, ${amountCents}::int FROM paid RETURNING 1),
       sold_hold AS (UPDATE holds SET state = 'sold' WHERE id IN (SELECT "holdId" FROM paid) RETURNING 1),
       sold_seats AS (UPDATE seats SET state = 'sold' WHERE hold_id IN (SELECT "holdId" FROM paid) RETURNING 1),
-      event AS (
-        INSERT INTO outbox (topic, payload)
-        SELECT 'order.paid', to_jsonb(paid) - 'admissionId' FROM paid RETURNING 1)
+      event AS (${paidEvent})
       SELECT * FROM paid`
 }
 
@@ -291,14 +301,6 @@ async function firstReceipt(tx: Executor, webhookId: string): Promise<boolean> {
 async function findOrder(tx: Executor, orderId: string): Promise<OrderRecord | undefined> {
   const [row] = await rowsOf<OrderRecord>(tx, sql`SELECT ${orderColumns} FROM orders WHERE id = ${orderId}`)
   return row
-}
-
-/** Writes a domain event in the caller's transaction; the outbox relay delivers it. */
-export async function enqueue(tx: Executor, topic: string, payload: unknown): Promise<void> {
-  await rowsOf(
-    tx,
-    sql`INSERT INTO outbox (topic, payload) VALUES (${topic}, ${JSON.stringify(payload)}::jsonb)`,
-  )
 }
 
 function statusArray(states: readonly OrderState[]) {

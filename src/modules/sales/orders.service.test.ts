@@ -60,7 +60,7 @@ function checkout(outages: number, retries: number) {
     payments,
     { idempotencyKeyTtlSeconds: 60, disabledGuards: new Set() },
     new SalesMetrics(new Registry()),
-    null,
+    { release: async () => {} },
     { warn: () => {} },
     { retries, minTimeoutMs: 1 },
   )

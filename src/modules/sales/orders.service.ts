@@ -3,7 +3,7 @@ import pRetry from 'p-retry'
 import type { SalesConfig } from '../../config.ts'
 import { AppError, DependencyUnavailableError } from '../../platform/http/errors.catalogue.ts'
 import type { AdmissionRelease } from '../../platform/security/admission.tokens.ts'
-import type { PaymentProvider } from '../payments/payments.provider.ts'
+import type { PaymentProvider, PaymentWebhook } from '../payments/payments.provider.ts'
 import type { OrderRecord, OrdersRepository } from './orders.repository.ts'
 import type { SalesMetrics } from './sales.metrics.ts'
 import type { CreateOrderInput, OrderView } from './sales.schemas.ts'
@@ -25,10 +25,10 @@ export const settleRetry = { retries: 5, minTimeoutMs: 100 }
 export class OrdersService {
   constructor(
     private readonly repository: OrdersRepository,
-    private readonly provider: PaymentProvider,
+    private readonly provider: Pick<PaymentProvider, 'knowsToken' | 'authorize' | 'capture' | 'refund'>,
     private readonly config: Pick<SalesConfig, 'idempotencyKeyTtlSeconds' | 'disabledGuards'>,
     private readonly metrics: SalesMetrics,
-    private readonly admissions: AdmissionRelease | null,
+    private readonly admissions: AdmissionRelease,
     private readonly log: { warn(obj: object, msg: string): void },
     private readonly retry: { retries: number; minTimeoutMs: number } = settleRetry,
   ) {}
@@ -81,9 +81,8 @@ export class OrdersService {
     return (await this.repository.listForUser(userId, limit)).map(toView)
   }
 
-  /** A verified webhook from the provider; duplicates and late or out-of-order ones change nothing twice. */
-  async applyWebhook(rawBody: string, signature: string | undefined): Promise<{ applied: boolean }> {
-    const webhook = this.provider.verifyWebhook(rawBody, signature)
+  /** A webhook the payments module verified; duplicates and late or out-of-order ones change nothing twice. */
+  async applyWebhook(webhook: PaymentWebhook): Promise<{ applied: boolean }> {
     if (webhook.type === 'payment.succeeded') {
       const { outcome, order } = await this.repository.applySuccess(
         webhook.orderId,
@@ -173,7 +172,7 @@ export class OrdersService {
     if (outcome === 'paid') {
       this.countSettled('paid', 'approved')
       this.metrics.revenue.inc({ currency: order.currency }, order.amountCents)
-      if (this.admissions && order.admissionId) {
+      if (order.admissionId) {
         // The admission was counted against the room's maxActive; hand it back now the sale is done.
         await this.admissions.release({ id: order.admissionId, eventId: order.eventId }).catch((error) => {
           this.log.warn({ err: error, orderId: order.id }, 'admission release failed')

@@ -1,9 +1,6 @@
 import fp from 'fastify-plugin'
 import { Gauge } from 'prom-client'
 import type { Config } from '../../config.ts'
-import { type AdmissionRelease, AdmissionTokens } from '../../platform/security/admission.tokens.ts'
-import { deriveKey } from '../../platform/security/secrets.store.ts'
-import { PaymentSimulator } from '../payments/payments.simulator.ts'
 import { HoldsRepository } from './holds.repository.ts'
 import { HoldsService } from './holds.service.ts'
 import { OrdersRepository } from './orders.repository.ts'
@@ -14,48 +11,31 @@ declare module 'fastify' {
   interface FastifyInstance {
     holds: HoldsService
     orders: OrdersService
-    payments: PaymentSimulator
-    admissionTokens: AdmissionTokens
   }
 }
 
-/** The sales engine's services: holds, orders and payments; the hold sweeper runs in the worker role. */
-export const salesPlugin = fp<{ config: Config; secret: string }>(
-  async (app, { config, secret }) => {
-    // The waiting room decorates this when it is present; the key is the same either way.
-    if (!app.hasDecorator('admissionTokens'))
-      app.decorate('admissionTokens', new AdmissionTokens(deriveKey(secret, 'admission-token')))
-
+/** The sales engine's services: holds and orders; the hold sweeper runs in the worker role. */
+export const salesPlugin = fp<{ config: Config }>(
+  async (app, { config }) => {
     const metrics = new SalesMetrics(app.metrics)
-    const payments = new PaymentSimulator(
-      deriveKey(secret, 'payment-webhook'),
-      config.sales.paymentLateSuccessDelayMs,
-    )
     const holds = new HoldsService(
       new HoldsRepository(app.database.db),
       app.events,
-      app.admissionTokens,
+      app.admissions.tokens,
       config.sales,
       metrics,
     )
-    const admissions = app.hasDecorator('admissions')
-      ? (app as unknown as { admissions: AdmissionRelease }).admissions
-      : null
     const orders = new OrdersService(
       new OrdersRepository(app.database.db),
-      payments,
+      app.payments.provider,
       config.sales,
       metrics,
-      admissions,
+      app.admissions,
       app.log,
     )
-    payments.connect(async (body, signature) => {
-      await orders.applyWebhook(body, signature)
-    })
+    app.payments.consume((webhook) => orders.applyWebhook(webhook))
     app.decorate('holds', holds)
     app.decorate('orders', orders)
-    app.decorate('payments', payments)
-    app.addHook('onClose', async () => payments.close())
 
     new Gauge({
       name: 'breakwater_event_remaining',
@@ -92,5 +72,5 @@ export const salesPlugin = fp<{ config: Config; secret: string }>(
       })
     }
   },
-  { name: 'sales', dependencies: ['database', 'events', 'metrics'] },
+  { name: 'sales', dependencies: ['admission', 'database', 'events', 'metrics', 'payments'] },
 )

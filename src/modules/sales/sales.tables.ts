@@ -15,6 +15,30 @@ import {
 // No foreign keys to the events or users tables: those belong to other modules, and the sales
 // engine must not depend on their internals. Ids are checked by the services.
 
+export const stockKinds = ['event', 'listing', 'product'] as const
+export type StockKind = (typeof stockKinds)[number]
+
+/**
+ * What each thing on sale has and how much of it is taken (held or sold), keyed by what is sold:
+ * an event's tickets today, a listing or a shop product tomorrow. `sold` changes only by one
+ * conditional statement; the CHECK is the last line against overselling.
+ */
+export const stock = pgTable(
+  'stock',
+  {
+    kind: text('kind', { enum: stockKinds }).notNull(),
+    id: uuid('id').notNull(),
+    capacity: integer('capacity').notNull(),
+    sold: integer('sold').notNull().default(0),
+  },
+  (table) => [
+    primaryKey({ columns: [table.kind, table.id] }),
+    check('stock_kind_check', sql`${table.kind} IN ('event', 'listing', 'product')`),
+    check('stock_capacity_check', sql`${table.capacity} >= 0`),
+    check('stock_sold_check', sql`${table.sold} >= 0 AND ${table.sold} <= ${table.capacity}`),
+  ],
+)
+
 export const seatStates = ['available', 'held', 'sold'] as const
 export type SeatState = (typeof seatStates)[number]
 
@@ -42,7 +66,7 @@ export const seats = pgTable(
 export const holdStates = ['active', 'ordered', 'sold', 'released', 'expired'] as const
 export type HoldState = (typeof holdStates)[number]
 
-/** Stock reserved for one user for a limited time; `sold` on the event counts it while it lives. */
+/** Stock reserved for one user for a limited time; `sold` in its stock row counts it while it lives. */
 export const holds = pgTable(
   'holds',
   {

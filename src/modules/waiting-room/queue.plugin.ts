@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import { AppError } from '../../platform/http/errors.catalogue.ts'
-import { type AdmissionRelease, AdmissionTokens } from '../../platform/security/admission.tokens.ts'
 import { deriveKey } from '../../platform/security/secrets.store.ts'
 import { AdmissionTicker } from './admission.ticker.ts'
 import { FrontierCache, LivenessBuffer } from './frontier.cache.ts'
@@ -38,10 +37,6 @@ export interface WaitingRoom {
 declare module 'fastify' {
   interface FastifyInstance {
     waitingRoom: WaitingRoom
-    /** Verifies admission tokens; the sales engine requires one before a hold. */
-    admissionTokens: AdmissionTokens
-    /** Hands an admission back (order completed) so that it stops counting against maxActive. */
-    admissions: AdmissionRelease
   }
 }
 
@@ -71,13 +66,12 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
       clock,
       (reason) => metrics.refusedTicket(reason),
     )
-    const admissionTokens = new AdmissionTokens(deriveKey(options.secret, 'admission-token'), clock)
     const service = new QueueService(
       state,
       cache,
       liveness,
       tickets,
-      admissionTokens,
+      app.admissions.tokens,
       eventsSettingsStore(app.events),
       clock,
       {
@@ -114,8 +108,8 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
       metrics,
       refresh,
     })
-    app.decorate('admissionTokens', admissionTokens)
-    app.decorate<AdmissionRelease>('admissions', { release: (admission) => service.release(admission) })
+    // Admissions are counted in this room's shared state, so a completed order is handed back here.
+    app.admissions.countIn({ release: (admission) => service.release(admission) })
 
     const timers: NodeJS.Timeout[] = []
     const every = (ms: number, name: string, work: () => Promise<void>) => {
@@ -149,7 +143,7 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
       for (const timer of timers) clearInterval(timer)
     })
   },
-  { name: 'waiting-room', dependencies: ['events', 'metrics', 'redis'] },
+  { name: 'waiting-room', dependencies: ['admission', 'events', 'metrics', 'redis'] },
 )
 
 function eventsSettingsStore(events: import('../events/events.service.ts').EventsService): RoomSettingsStore {
