@@ -105,6 +105,7 @@ export async function buildApp({
   await app.register(errorsPlugin)
   app.decorate('crowdLane', lane)
   app.decorate('requestGate', gate)
+  app.decorate('clientAddresses', clientAddresses)
   app.addHook('preClose', (done) => {
     lane.close()
     done()
@@ -195,5 +196,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The ordered checks every request passes before its handler, on both paths. */
     requestGate: RequestGate
+    /** Who sent a request, believing `X-Forwarded-For` only from `TRUST_PROXY`, as the gate does. */
+    clientAddresses: ClientAddresses
   }
 }
