@@ -26,6 +26,7 @@ import { openapiPlugin } from './platform/http/openapi.plugin.ts'
 import { RequestGate } from './platform/http/request.gate.ts'
 import { validatorCompiler } from './platform/http/validation.compiler.ts'
 import { healthPlugin } from './platform/process/health.plugin.ts'
+import { logOptions } from './platform/process/log.options.ts'
 import { metricsPlugin } from './platform/process/metrics.plugin.ts'
 import { authPlugin } from './platform/security/auth.plugin.ts'
 import { rateLimitCheck } from './platform/security/rate.limits.ts'
@@ -82,14 +83,7 @@ export async function buildApp({
       server.setTimeout(timeouts.connectionTimeout)
       return server
     },
-    logger: logger ?? {
-      level: config.logLevel,
-      redact: [
-        'req.headers.authorization',
-        'req.headers["x-queue-ticket"]',
-        'req.headers["x-admission-token"]',
-      ],
-    },
+    logger: logOptions(config.logLevel, logger),
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
