@@ -33,6 +33,7 @@ import { RequestGate } from './platform/http/request.gate.ts'
 import { requestIdOf } from './platform/http/request.id.ts'
 import { validatorCompiler } from './platform/http/validation.compiler.ts'
 import { healthPlugin } from './platform/process/health.plugin.ts'
+import { logOptions } from './platform/process/log.options.ts'
 import { metricsPlugin } from './platform/process/metrics.plugin.ts'
 import { admissionPlugin } from './platform/security/admission.plugin.ts'
 import { authPlugin } from './platform/security/auth.plugin.ts'
@@ -90,14 +91,7 @@ export async function buildApp({
       server.setTimeout(timeouts.connectionTimeout)
       return server
     },
-    logger: logger ?? {
-      level: config.logLevel,
-      redact: [
-        'req.headers.authorization',
-        'req.headers["x-queue-ticket"]',
-        'req.headers["x-admission-token"]',
-      ],
-    },
+    logger: logOptions(config.logLevel, logger),
     bodyLimit: config.bodyLimitBytes,
     // The caller's X-Request-Id only when it is short and plain (see request.id.ts).
     requestIdHeader: false,
@@ -117,6 +111,7 @@ export async function buildApp({
   await app.register(errorsPlugin)
   app.decorate('crowdLane', lane)
   app.decorate('requestGate', gate)
+  app.decorate('clientAddresses', clientAddresses)
   app.addHook('preClose', (done) => {
     lane.close()
     done()
@@ -213,5 +208,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The ordered checks every request passes before its handler, on both paths. */
     requestGate: RequestGate
+    /** Who sent a request, believing `X-Forwarded-For` only from `TRUST_PROXY`, as the gate does. */
+    clientAddresses: ClientAddresses
   }
 }

@@ -51,6 +51,7 @@ const EnvSchema = Type.Object({
   TRUST_PROXY: Type.String({ default: '', pattern: '^[0-9A-Za-z.:/,_ -]*$' }),
   RATE_LIMIT_GUEST_PER_MINUTE: Type.Integer({ minimum: 0, default: 20 }),
   RATE_LIMIT_JOIN_PER_MINUTE: Type.Integer({ minimum: 0, default: 30 }),
+  RATE_LIMIT_LOGIN_PER_MINUTE: Type.Integer({ minimum: 0, default: 20 }),
 })
 type Env = Static<typeof EnvSchema>
 
@@ -214,6 +215,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimits: {
       ...perMinute('guest', env.RATE_LIMIT_GUEST_PER_MINUTE),
       ...perMinute('join', env.RATE_LIMIT_JOIN_PER_MINUTE),
+      // Sign-ins and registrations: each one costs a password hash.
+      ...perMinute('auth', env.RATE_LIMIT_LOGIN_PER_MINUTE),
     },
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
     serviceName: env.OTEL_SERVICE_NAME,
@@ -253,7 +256,7 @@ function isProxyAddress(entry: string): boolean {
  * most 1.25 × `count`, where a whole minute's burst would let it have twice that across an edge.
  * 0 is no limit.
  */
-function perMinute(routeClass: 'guest' | 'join', count: number): RateLimits {
+function perMinute(routeClass: 'guest' | 'join' | 'auth', count: number): RateLimits {
   return count === 0 ? {} : { [routeClass]: { perMinute: count, burst: Math.max(1, Math.ceil(count / 4)) } }
 }
 

@@ -46,6 +46,7 @@ export async function build(
     // One inject client stands for many people in these tests; the limits have tests of their own.
     RATE_LIMIT_GUEST_PER_MINUTE: '0',
     RATE_LIMIT_JOIN_PER_MINUTE: '0',
+    RATE_LIMIT_LOGIN_PER_MINUTE: '0',
     ...env,
   })
   const pgliteTemplate = config.databaseUrl || config.dataDir ? undefined : await migratedPglite()

@@ -1,6 +1,9 @@
 import fp from 'fastify-plugin'
+import { Gauge } from 'prom-client'
 import { AccountsRepository } from './accounts.repository.ts'
 import { AccountsService } from './accounts.service.ts'
+import { LoginThrottle } from './login.throttle.ts'
+import { HashingSlots } from './password.hasher.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,7 +14,27 @@ declare module 'fastify' {
 /** The accounts service, shared with the CLI and other modules' routes. */
 export const accountsPlugin = fp(
   async (app) => {
-    app.decorate('accounts', new AccountsService(new AccountsRepository(app.database.db), app.accessTokens))
+    const hashing = new HashingSlots()
+    app.decorate(
+      'accounts',
+      new AccountsService(
+        new AccountsRepository(app.database.db),
+        app.accessTokens,
+        hashing,
+        new LoginThrottle(),
+      ),
+    )
+    new Gauge({
+      name: 'breakwater_password_hashes',
+      help: 'Password hashes of sign-ins and registrations, running or waiting for a slot',
+      labelNames: ['state'],
+      registers: [app.metrics],
+      collect() {
+        const { running, waiting } = hashing.load
+        this.set({ state: 'running' }, running)
+        this.set({ state: 'waiting' }, waiting)
+      },
+    })
   },
-  { name: 'accounts', dependencies: ['database', 'auth'] },
+  { name: 'accounts', dependencies: ['database', 'auth', 'metrics'] },
 )

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { addressKey } from '../../platform/http/client.address.ts'
 import { laneAccepts, laneRoute } from '../../platform/http/crowd.lane.ts'
 import { principalOf } from '../../platform/security/auth.plugin.ts'
 import { LoginBodySchema, PublicUserSchema, RegisterBodySchema, SessionSchema } from './accounts.schemas.ts'
@@ -25,6 +26,8 @@ export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/auth/register',
     {
+      // Limited per address by the request gate: each one costs a password hash.
+      config: { gate: 'auth' },
       schema: {
         tags,
         summary: 'Create a customer account',
@@ -37,14 +40,17 @@ export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/auth/login',
     {
+      config: { gate: 'auth' },
       schema: {
         tags,
         summary: 'Sign in with email and password',
+        description:
+          'Limited per client address (RATE_LIMIT_LOGIN_PER_MINUTE) and per account (failed attempts: 5 at once from one address, then one a minute; 20 from all addresses, then one every 5 minutes): 429 BW_RATE_LIMITED with Retry-After. 503 BW_BUSY with Retry-After when too many passwords are being checked at once.',
         body: LoginBodySchema,
         response: { 200: SessionSchema },
       },
     },
-    async (request) => app.accounts.login(request.body),
+    async (request) => app.accounts.login(request.body, addressKey(app.clientAddresses.of(request.raw))),
   )
   app.get(
     '/api/v1/me',

@@ -14,19 +14,26 @@ export const SessionSchema = Type.Object({
   user: PublicUserSchema,
 })
 
+/**
+ * Text PostgreSQL can store and that is Unicode: no NUL, no unpaired surrogate (the pattern runs
+ * with Ajv's `u` flag, so a surrogate pair is one character and matches). Such input is a 400
+ * naming its field, never a failed query.
+ */
+const storable = '^[^\\u0000\\ud800-\\udfff]*$'
+
 export const RegisterBodySchema = Type.Object(
   {
-    email: Type.String({ format: 'email', maxLength: 254 }),
-    password: Type.String({ minLength: 10, maxLength: 200 }),
-    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
+    email: Type.String({ format: 'email', maxLength: 254, pattern: storable }),
+    password: Type.String({ minLength: 10, maxLength: 200, pattern: storable }),
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 80, pattern: storable })),
   },
   { additionalProperties: false },
 )
 
 export const LoginBodySchema = Type.Object(
   {
-    email: Type.String({ format: 'email', maxLength: 254 }),
-    password: Type.String({ minLength: 1, maxLength: 200 }),
+    email: Type.String({ format: 'email', maxLength: 254, pattern: storable }),
+    password: Type.String({ minLength: 1, maxLength: 200, pattern: storable }),
   },
   { additionalProperties: false },
 )

@@ -3,7 +3,8 @@ import { AppError } from '../../platform/http/errors.catalogue.ts'
 import type { AccessTokens, Principal } from '../../platform/security/access.tokens.ts'
 import type { AccountsRepository } from './accounts.repository.ts'
 import type { UserRow } from './accounts.tables.ts'
-import { decoyHash, passwordHasher } from './password.hasher.ts'
+import type { LoginThrottle } from './login.throttle.ts'
+import { decoyHash, type HashingSlots, passwordHasher } from './password.hasher.ts'
 
 export interface PublicUser {
   id: string
@@ -24,6 +25,9 @@ export class AccountsService {
   constructor(
     private readonly repository: AccountsRepository,
     private readonly tokens: AccessTokens,
+    /** Bounds the password hashes that sign-ins and registrations compute at once. */
+    private readonly hashing: HashingSlots,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   /** A guest needs no row: the signed token is the whole identity, so a crowd costs no writes. */
@@ -39,7 +43,7 @@ export class AccountsService {
   }
 
   async register(input: { email: string; password: string; displayName?: string }): Promise<Session> {
-    const passwordHash = await passwordHasher.hash(input.password)
+    const passwordHash = await this.hashing.run(() => passwordHasher.hash(input.password))
     const row = await this.repository.insert({
       email: input.email.trim(),
       passwordHash,
@@ -50,11 +54,27 @@ export class AccountsService {
     return this.sessionForUser(row)
   }
 
-  async login(input: { email: string; password: string }): Promise<Session> {
-    const row = await this.repository.findByEmail(input.email.trim())
-    const valid = await passwordHasher.verify(input.password, row?.passwordHash ?? (await decoyHash))
-    if (!row || !valid) throw new AppError('BW_BAD_CREDENTIALS')
-    return this.sessionForUser(row)
+  /** Signs in; `from` is the client's address key, for the per-account limits. */
+  async login(input: { email: string; password: string }, from: string): Promise<Session> {
+    const email = input.email.trim()
+    const refund = this.throttle.attempt(email, from)
+    let wrong = false
+    try {
+      // The lookup takes the slot too: a sign-in refused for being one too many costs no query.
+      const row = await this.hashing.run(async () => {
+        const found = await this.repository.findByEmail(email)
+        const valid = await passwordHasher.verify(input.password, found?.passwordHash ?? (await decoyHash))
+        return valid ? found : undefined
+      })
+      if (!row) {
+        wrong = true
+        throw new AppError('BW_BAD_CREDENTIALS')
+      }
+      return await this.sessionForUser(row)
+    } finally {
+      // Only a wrong password counts: not a right one, nor one the server was too busy to check.
+      if (!wrong) refund()
+    }
   }
 
   async me(principal: Principal): Promise<PublicUser> {

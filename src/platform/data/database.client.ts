@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
-import { type SQL, sql } from 'drizzle-orm'
+import { DrizzleQueryError, type SQL, sql } from 'drizzle-orm'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator'
@@ -268,4 +268,43 @@ export function withTimeout<T>(work: Promise<T>, ms: number, dependency: 'databa
     )
   })
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * Fields of a driver's errors that hold a statement's values: PGlite's carry `params`, and
+ * PostgreSQL's `detail` quotes the values of a violated key.
+ */
+const valueFields = new Set(['params', 'queryOptions', 'detail', 'internalQuery', 'where'])
+
+/**
+ * An error as it may be logged, with no value of the statement that failed. drizzle's failed-query
+ * error carries the parameters (an email, a password hash) in its message, its stack and `params`;
+ * here it keeps only the SQL text, and the driver's error below it loses the fields that hold values.
+ * Every other error, and the rest of the chain, stays as it was.
+ */
+export function withoutQueryValues(error: unknown, depth = 0): unknown {
+  if (!(error instanceof Error) || depth > 5) return error
+  const cause = error.cause === undefined ? undefined : withoutQueryValues(error.cause, depth + 1)
+  if (error instanceof DrizzleQueryError) {
+    const safe = new Error(`Failed query: ${error.query}`, { cause })
+    safe.name = 'DrizzleQueryError'
+    // The stack's first line is the message, values and all: the frames after it are kept.
+    const header = `${error.name}: ${error.message}`
+    const frames = error.stack?.startsWith(header) ? error.stack.slice(header.length) : ''
+    safe.stack = `${safe.name}: ${safe.message}${frames}`
+    Object.assign(safe, { query: error.query })
+    return safe
+  }
+  const own = Object.keys(error)
+  if (cause === error.cause && !own.some((key) => valueFields.has(key))) return error
+  const safe = Object.create(Object.getPrototypeOf(error)) as Error
+  for (const key of own)
+    if (!valueFields.has(key))
+      (safe as unknown as Record<string, unknown>)[key] = (error as unknown as Record<string, unknown>)[key]
+  Object.defineProperties(safe, {
+    message: { value: error.message, writable: true, configurable: true },
+    stack: { value: error.stack, writable: true, configurable: true },
+    cause: { value: cause, writable: true, configurable: true },
+  })
+  return safe
 }

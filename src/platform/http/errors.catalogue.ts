@@ -46,6 +46,7 @@ export const errorCatalogue = {
   BW_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   BW_INTERNAL: { status: 500, title: 'Something went wrong on our side' },
   BW_UNAVAILABLE: { status: 503, title: 'A service this request needs is unavailable' },
+  BW_BUSY: { status: 503, title: 'The server is too busy to do this right now; try again shortly' },
   BW_SHUTTING_DOWN: { status: 503, title: 'The server is shutting down' },
 } as const satisfies Record<string, { status: number; title: string }>
 

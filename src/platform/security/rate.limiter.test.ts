@@ -43,3 +43,18 @@ test('idle keys are forgotten and the number of keys is bounded', () => {
   for (let i = 0; i < 60; i++) limiter.take(`n${i}`, 60_000)
   assert.equal(limiter.size, 60, 'only the keys in use are left')
 })
+
+test('a refund gives back one request, never more than the burst', () => {
+  const limiter = new GcraLimiter({ perMinute: 6, burst: 2 })
+  assert.equal(limiter.take('a', 0).allowed, true)
+  assert.equal(limiter.take('a', 0).allowed, true)
+  assert.equal(limiter.take('a', 0).allowed, false)
+  limiter.refund('a')
+  assert.equal(limiter.take('a', 0).allowed, true, 'the refunded request is allowed again')
+  assert.equal(limiter.take('a', 0).allowed, false, 'and only that one')
+  for (let i = 0; i < 5; i++) limiter.refund('a')
+  const burst = [0, 1, 2].map(() => limiter.take('a', 0).allowed)
+  assert.deepEqual(burst, [true, true, false], 'refunds beyond the burst are lost')
+  limiter.refund('unknown')
+  assert.equal(limiter.take('unknown', 0).remaining, 1)
+})

@@ -73,6 +73,16 @@ export class GcraLimiter {
     }
   }
 
+  /**
+   * Gives back one request taken for `key`, for a caller that counts only some outcomes (a sign-in
+   * counts when its password was wrong): taking before the outcome is known lets no parallel
+   * requests slip past the limit, and the refund leaves the others uncounted.
+   */
+  refund(key: string): void {
+    const stored = this.arrivals.get(key)
+    if (stored !== undefined) this.arrivals.set(key, stored - this.intervalMs)
+  }
+
   /** Keys tracked now (for tests and the gauge). */
   get size(): number {
     return this.arrivals.size

@@ -45,18 +45,19 @@ function joinsAsGuest(url: string): boolean {
 
 function refuseUnless(verdict: RateVerdict, routeClass: RouteClass): void {
   if (verdict.allowed) return
+  throw rateLimited(verdict, `Too many ${routeClass} requests from this address; try again later`, routeClass)
+}
+
+/**
+ * The refusal of a limit: 429 `BW_RATE_LIMITED` with `Retry-After` and the IETF draft's fields
+ * (RateLimit-Limit, -Remaining, -Reset in seconds) and policy. `limitClass` names the limit.
+ */
+export function rateLimited(verdict: RateVerdict, detail: string, limitClass: string): AppError {
   const retryAfterSeconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))
-  // The IETF draft's fields (RateLimit-Limit, -Remaining, -Reset in seconds) and the policy.
-  throw withHeaders(
-    new AppError('BW_RATE_LIMITED', `Too many ${routeClass} requests from this address; try again later`, {
-      retryAfterSeconds,
-      limitClass: routeClass,
-    }),
-    {
-      'ratelimit-limit': String(verdict.limit),
-      'ratelimit-remaining': '0',
-      'ratelimit-reset': String(Math.max(1, Math.ceil(verdict.resetMs / 1000))),
-      'ratelimit-policy': `${verdict.limit};w=${verdict.windowSeconds}`,
-    },
-  )
+  return withHeaders(new AppError('BW_RATE_LIMITED', detail, { retryAfterSeconds, limitClass }), {
+    'ratelimit-limit': String(verdict.limit),
+    'ratelimit-remaining': '0',
+    'ratelimit-reset': String(Math.max(1, Math.ceil(verdict.resetMs / 1000))),
+    'ratelimit-policy': `${verdict.limit};w=${verdict.windowSeconds}`,
+  })
 }
