@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict'
-import { type AddressInfo, createServer } from 'node:net'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { answers, spawnServerProcess } from '../support/server.process.ts'
 
 test('a port in use refuses the start in one line, not a stack trace', async (t) => {
-  const squatter = createServer()
+  // Another web server: it answers every request 503, so polling the port for readiness never
+  // mistakes it for ours.
+  const squatter = createServer((_, response) => response.writeHead(503).end())
   await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve))
-  t.after(() => squatter.close())
+  t.after(() => {
+    squatter.closeAllConnections()
+    squatter.close()
+  })
   const { port } = squatter.address() as AddressInfo
 
   // At the default log level, so that whatever the server logs on the way shows too.
