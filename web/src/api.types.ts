@@ -209,7 +209,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password */
+        /**
+         * Sign in with email and password
+         * @description Limited per client address (RATE_LIMIT_LOGIN_PER_MINUTE) and per account (failed attempts: 5 at once from one address, then one a minute; 20 from all addresses, then one every 5 minutes): 429 BW_RATE_LIMITED with Retry-After. 503 BW_BUSY with Retry-After when too many passwords are being checked at once.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -966,7 +969,7 @@ export interface paths {
                             };
                             state: "waiting" | "admitted" | "closed";
                             number: number;
-                            /** @description People ahead of you; never goes up. In a pre-queue awaiting its shuffle: how many share it. */
+                            /** @description Your place in the line: 1 is next (nobody ahead), 0 is called; never goes up. In a pre-queue awaiting its shuffle: how many share it. */
                             position: number;
                             servingNumber: number;
                             etaSeconds: number;
@@ -1005,7 +1008,7 @@ export interface paths {
                             };
                             state: "waiting" | "admitted" | "closed";
                             number: number;
-                            /** @description People ahead of you; never goes up. In a pre-queue awaiting its shuffle: how many share it. */
+                            /** @description Your place in the line: 1 is next (nobody ahead), 0 is called; never goes up. In a pre-queue awaiting its shuffle: how many share it. */
                             position: number;
                             servingNumber: number;
                             etaSeconds: number;
@@ -1059,7 +1062,7 @@ export interface paths {
                         "application/json": {
                             state: "waiting" | "admitted" | "closed";
                             number: number;
-                            /** @description People ahead of you; never goes up. In a pre-queue awaiting its shuffle: how many share it. */
+                            /** @description Your place in the line: 1 is next (nobody ahead), 0 is called; never goes up. In a pre-queue awaiting its shuffle: how many share it. */
                             position: number;
                             servingNumber: number;
                             etaSeconds: number;
