@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
-import { type AddressInfo, createServer } from 'node:net'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { type TestContext, test } from 'node:test'
 import { openDatabase } from '../../src/platform/data/database.client.ts'
 import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
@@ -177,10 +177,14 @@ test('a worker that dies while serving is replaced; SIGTERM drains every worker 
 })
 
 test('workers that cannot start stop the server with a failure instead of restarting forever', async (t) => {
-  // The port is taken, so every worker's listen fails.
-  const taken = createServer()
+  // The port is taken (by a server that answers 503, so the readiness poll never takes it for
+  // ours), so every worker's listen fails.
+  const taken = createServer((_, response) => response.writeHead(503).end())
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => taken.close(() => resolve())))
+  t.after(() => {
+    taken.closeAllConnections()
+    return new Promise<void>((resolve) => taken.close(() => resolve()))
+  })
   const { port } = taken.address() as AddressInfo
   await assert.rejects(
     workersOn(t, 2, { PORT: String(port) }),

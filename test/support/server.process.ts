@@ -44,7 +44,8 @@ export async function answers(server: ServerProcess): Promise<boolean> {
   for (let attempt = 0; attempt < 300; attempt++) {
     if (server.child.exitCode !== null) return false
     try {
-      if ((await fetch(`${server.url}/readyz`)).ok) return true
+      // Bounded: a port held by something that never answers must not hang the poll.
+      if ((await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(1000) })).ok) return true
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
