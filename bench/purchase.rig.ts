@@ -17,7 +17,7 @@ export interface ScratchDatabase {
   drop(): Promise<void>
 }
 
-/** Creates `<prefix>_<random>` on the server at `base`, with one stock row for pgbench to update. */
+/** Creates `<prefix>_<random>` on the server at `base`, with one hot row (`pgbench_hot_row`, apart from the app's own `stock`) for pgbench to update. */
 export async function createScratchDatabase(base: string, prefix: string): Promise<ScratchDatabase> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`
   const admin = new pg.Client({ connectionString: base })
@@ -34,10 +34,15 @@ export async function createScratchDatabase(base: string, prefix: string): Promi
   try {
     const scratch = new pg.Client({ connectionString: url.toString() })
     await scratch.connect()
-    await scratch.query('CREATE TABLE stock (id int PRIMARY KEY, sold int NOT NULL, capacity int NOT NULL)')
-    await scratch.query('INSERT INTO stock VALUES (1, 0, 2000000000)')
+    await scratch.query(
+      'CREATE TABLE pgbench_hot_row (id int PRIMARY KEY, sold int NOT NULL, capacity int NOT NULL)',
+    )
+    await scratch.query('INSERT INTO pgbench_hot_row VALUES (1, 0, 2000000000)')
     await scratch.end()
-    writeFileSync(script, 'UPDATE stock SET sold = sold + 1 WHERE id = 1 AND sold + 1 <= capacity;\n')
+    writeFileSync(
+      script,
+      'UPDATE pgbench_hot_row SET sold = sold + 1 WHERE id = 1 AND sold + 1 <= capacity;\n',
+    )
   } catch (error) {
     await drop()
     throw error
