@@ -39,9 +39,16 @@ export async function startServerProcess(
   return server
 }
 
-/** Waits until the server is ready (true) or has exited (false), at most 30 s. */
+/**
+ * How long a child server may take to become ready: as long as the server itself allows its
+ * start-up work (START_TIMEOUT_MS), since a busy machine slows both alike.
+ */
+const readyWithinMs = Number(process.env.START_TIMEOUT_MS ?? 120_000)
+
+/** Waits until the server is ready (true) or has exited (false), at most `readyWithinMs`. */
 export async function answers(server: ServerProcess): Promise<boolean> {
-  for (let attempt = 0; attempt < 300; attempt++) {
+  const deadline = Date.now() + readyWithinMs
+  while (Date.now() < deadline) {
     if (server.child.exitCode !== null) return false
     try {
       // Bounded: a port held by something that never answers must not hang the poll.
@@ -49,7 +56,7 @@ export async function answers(server: ServerProcess): Promise<boolean> {
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  throw new Error(`server neither got ready nor exited within 30 s:\n${server.output()}`)
+  throw new Error(`server neither got ready nor exited within ${readyWithinMs / 1000} s:\n${server.output()}`)
 }
 
 /** Starts `breakwater serve` as a child process without waiting for it, for starts that should fail. */
