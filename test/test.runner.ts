@@ -44,7 +44,8 @@ function runTier(files: string[]): Promise<Outcome> {
         '--import',
         'tsx',
         '--test',
-        '--test-timeout=300000',
+        // A hang guard, not a timing: the 30,000-attempt rush takes minutes when both cores are busy.
+        '--test-timeout=1200000',
         '--test-reporter=spec',
         '--test-reporter-destination=stdout',
         `--test-reporter=${durationsReporter}`,
