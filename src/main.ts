@@ -112,29 +112,61 @@ async function serve(config: Config): Promise<number> {
   await app.ready()
   // A fresh embedded install shows something: the demo events, once, when there are no events.
   if (app.database.kind === 'pglite' && (await app.events.count()) === 0) await seedDemoEvents(app.events)
-  try {
-    await app.listen({ port: config.port, host: config.host })
-  } catch (error) {
-    const refusal = listenRefusal((error as NodeJS.ErrnoException).code, config)
-    if (!refusal) throw error
-    await app.close()
-    throw new StartupRefusal(refusal, { cause: error })
+  const mainPort: Listening = { port: config.port, host: config.host, portKey: 'PORT', hostKey: 'HOST' }
+  const metricsPort: Listening = {
+    port: config.metrics.port ?? 0,
+    host: config.metrics.host,
+    portKey: 'METRICS_PORT',
+    hostKey: 'METRICS_HOST',
+  }
+  for (const [listening, listen] of [
+    [mainPort, () => app.listen({ port: config.port, host: config.host })],
+    [metricsPort, () => app.listenMetrics()],
+  ] as const) {
+    try {
+      await listen()
+    } catch (error) {
+      const refusal = listenRefusal((error as NodeJS.ErrnoException).code, listening)
+      if (!refusal) throw error
+      await app.close()
+      throw new StartupRefusal(refusal, { cause: error })
+    }
   }
   // One worker speaks for a cluster: they all serve the same port.
   if (process.stdout.isTTY && (cluster.worker?.id ?? 1) === 1) {
     const { port } = app.server.address() as AddressInfo
-    const facts = { version, role: config.role, host: config.host, port, admin: config.admin !== null }
+    const facts = {
+      version,
+      role: config.role,
+      host: config.host,
+      port,
+      admin: config.admin !== null,
+      docs: config.docsEnabled,
+    }
     console.log(startupBanner(facts))
   }
   return -1
 }
 
+/** A port the server listens on, and the settings that name it. */
+interface Listening {
+  port: number
+  host: string
+  portKey: 'PORT' | 'METRICS_PORT'
+  hostKey: 'HOST' | 'METRICS_HOST'
+}
+
 /** What to tell the operator when the port cannot be had; undefined for an unexpected failure. */
-function listenRefusal(code: string | undefined, { port, host }: Config): string | undefined {
+function listenRefusal(
+  code: string | undefined,
+  { port, host, portKey, hostKey }: Listening,
+): string | undefined {
+  const name = portKey === 'PORT' ? 'port' : portKey
   if (code === 'EADDRINUSE')
-    return `port ${port} on ${host} is already in use (another server?): stop it, or choose another PORT`
-  if (code === 'EACCES') return `port ${port} needs privileges this process lacks: choose a PORT above 1023`
-  if (code === 'EADDRNOTAVAIL') return `HOST=${host} is not an address of this machine`
+    return `${name} ${port} on ${host} is already in use (another server?): stop it, or choose another ${portKey}`
+  if (code === 'EACCES')
+    return `${name} ${port} needs privileges this process lacks: choose a ${portKey} above 1023`
+  if (code === 'EADDRNOTAVAIL') return `${hostKey}=${host} is not an address of this machine`
   return undefined
 }
 
