@@ -14,6 +14,7 @@ import { parseSloSpec, sloRules } from './ops/slo.rules.ts'
 import { isDatabaseUnavailable, openDatabase } from './platform/data/database.client.ts'
 import { pgliteDir } from './platform/data/database.plugin.ts'
 import { superviseWorkers } from './platform/process/cluster.supervisor.ts'
+import { checkPortsFree, type Listening, listenRefusal } from './platform/process/listen.refusal.ts'
 import { startupBanner } from './platform/process/startup.banner.ts'
 import { StartupRefusal } from './platform/process/startup.refusal.ts'
 import { stopTelemetry } from './platform/process/telemetry.ts'
@@ -88,7 +89,16 @@ async function main(argv: string[]): Promise<number> {
 class UsageError extends Error {}
 
 async function serve(config: Config): Promise<number> {
-  // Workers start after their primary has checked the schema.
+  const mainPort: Listening = { port: config.port, host: config.host, portKey: 'PORT', hostKey: 'HOST' }
+  const metricsPort: Listening = {
+    port: config.metrics.port ?? 0,
+    host: config.metrics.host,
+    portKey: 'METRICS_PORT',
+    hostKey: 'METRICS_HOST',
+  }
+  // Workers start after their primary has checked the ports and the schema; the ports first, so a
+  // second server on a taken port touches no database.
+  if (cluster.isPrimary) await checkPortsFree([mainPort, metricsPort])
   if (config.databaseUrl && cluster.isPrimary) await checkSchema(config.databaseUrl, config.migrateOnStart)
   if (config.workers > 1 && cluster.isPrimary) {
     const log = pino({ level: config.logLevel }).child({ primary: process.pid })
@@ -112,13 +122,6 @@ async function serve(config: Config): Promise<number> {
   await app.ready()
   // A fresh embedded install shows something: the demo events, once, when there are no events.
   if (app.database.kind === 'pglite' && (await app.events.count()) === 0) await seedDemoEvents(app.events)
-  const mainPort: Listening = { port: config.port, host: config.host, portKey: 'PORT', hostKey: 'HOST' }
-  const metricsPort: Listening = {
-    port: config.metrics.port ?? 0,
-    host: config.metrics.host,
-    portKey: 'METRICS_PORT',
-    hostKey: 'METRICS_HOST',
-  }
   for (const [listening, listen] of [
     [mainPort, () => app.listen({ port: config.port, host: config.host })],
     [metricsPort, () => app.listenMetrics()],
@@ -146,28 +149,6 @@ async function serve(config: Config): Promise<number> {
     console.log(startupBanner(facts))
   }
   return -1
-}
-
-/** A port the server listens on, and the settings that name it. */
-interface Listening {
-  port: number
-  host: string
-  portKey: 'PORT' | 'METRICS_PORT'
-  hostKey: 'HOST' | 'METRICS_HOST'
-}
-
-/** What to tell the operator when the port cannot be had; undefined for an unexpected failure. */
-function listenRefusal(
-  code: string | undefined,
-  { port, host, portKey, hostKey }: Listening,
-): string | undefined {
-  const name = portKey === 'PORT' ? 'port' : portKey
-  if (code === 'EADDRINUSE')
-    return `${name} ${port} on ${host} is already in use (another server?): stop it, or choose another ${portKey}`
-  if (code === 'EACCES')
-    return `${name} ${port} needs privileges this process lacks: choose a ${portKey} above 1023`
-  if (code === 'EADDRNOTAVAIL') return `${hostKey}=${host} is not an address of this machine`
-  return undefined
 }
 
 /**
