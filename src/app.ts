@@ -37,6 +37,7 @@ import { logOptions } from './platform/process/log.options.ts'
 import { metricsPlugin } from './platform/process/metrics.plugin.ts'
 import { admissionPlugin } from './platform/security/admission.plugin.ts'
 import { authPlugin } from './platform/security/auth.plugin.ts'
+import { metricsAccessCheck } from './platform/security/metrics.access.ts'
 import { rateLimitCheck } from './platform/security/rate.limits.ts'
 import { loadOrCreateSecret } from './platform/security/secrets.store.ts'
 
@@ -55,7 +56,14 @@ export interface BuildOptions {
 }
 
 /** Where each stage of the request gate sits; lower runs first. */
-export const gateStages = { blocklist: 100, rateLimit: 200, inspection: 300, proofOfWork: 400 } as const
+export const gateStages = {
+  blocklist: 100,
+  rateLimit: 200,
+  inspection: 300,
+  proofOfWork: 400,
+  /** Who may read `/metrics`: loopback, or the metrics token. */
+  metricsAccess: 500,
+} as const
 
 const servesApi = (role: Role) => role === 'all' || role === 'api'
 const servesGateway = (role: Role) => role === 'all' || role === 'gateway'
@@ -73,6 +81,7 @@ export async function buildApp({
   const gate = new RequestGate()
   const clientAddresses = new ClientAddresses(config.trustedProxies)
   gate.add(rateLimitCheck(config.rateLimits, clientAddresses), gateStages.rateLimit)
+  gate.add(metricsAccessCheck(config.metrics, clientAddresses), gateStages.metricsAccess)
   const lane = new CrowdLane(gate)
   const timeouts = {
     // Socket timeouts: a slow client cannot hold a connection forever.
@@ -138,7 +147,7 @@ export async function buildApp({
     else passed.then(() => done(), done)
   })
 
-  await app.register(metricsPlugin, { version, role: config.role, clusterWorker })
+  await app.register(metricsPlugin, { version, role: config.role, clusterWorker, exposure: config.metrics })
   lane.attach({
     observe: app.observeRequest,
     problem: (error, request) => {
@@ -156,7 +165,7 @@ export async function buildApp({
       }
     },
   })
-  await app.register(openapiPlugin, { version })
+  await app.register(openapiPlugin, { version, browsable: config.docsEnabled })
   await app.register(databasePlugin, { config, pgliteTemplate })
   await app.register(redisPlugin, { config })
   await app.register(healthPlugin)

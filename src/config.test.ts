@@ -130,3 +130,23 @@ test('a URL is printed without its password, wherever it is given', () => {
   // A user name alone is no secret.
   assert.equal(maskUrl('postgres://postgres@127.0.0.1:5432/test'), 'postgres://postgres@127.0.0.1:5432/test')
 })
+
+test('metrics stay on loopback and docs stay off unless the settings say otherwise', () => {
+  const defaults = loadConfig({})
+  assert.deepEqual(defaults.metrics, { port: null, host: '127.0.0.1', token: null })
+  assert.equal(defaults.docsEnabled, false)
+  assert.equal(loadConfig({ DOCS_ENABLED: 'true' }).docsEnabled, true)
+  const token = 'a'.repeat(40)
+  const separate = loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0', METRICS_TOKEN: token })
+  assert.deepEqual(separate.metrics, { port: 9464, host: '0.0.0.0', token })
+  assert.throws(() => loadConfig({ PORT: '9464', METRICS_PORT: '9464' }), /METRICS_PORT=9464: must differ/)
+  assert.throws(
+    () => loadConfig({ METRICS_TOKEN: 'short secret' }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError)
+      assert.match(error.message, /METRICS_TOKEN=\(12 characters, not shown\)/)
+      assert.ok(!error.message.includes('short secret'))
+      return true
+    },
+  )
+})

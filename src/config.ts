@@ -2,6 +2,7 @@ import { isIP } from 'node:net'
 import path from 'node:path'
 import { type Static, Type } from 'typebox'
 import Value from 'typebox/value'
+import type { MetricsExposure } from './platform/security/metrics.access.ts'
 import type { RateLimits } from './platform/security/rate.limits.ts'
 
 /** The process's configuration, read from the environment once; nothing else reads `process.env`. */
@@ -52,6 +53,11 @@ const EnvSchema = Type.Object({
   RATE_LIMIT_GUEST_PER_MINUTE: Type.Integer({ minimum: 0, default: 20 }),
   RATE_LIMIT_JOIN_PER_MINUTE: Type.Integer({ minimum: 0, default: 30 }),
   RATE_LIMIT_LOGIN_PER_MINUTE: Type.Integer({ minimum: 0, default: 20 }),
+  METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  // A bearer token as RFC 6750 spells one, so Prometheus's `authorization` can send it as it is.
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 32, pattern: '^[A-Za-z0-9._~+/-]+=*$' })),
+  DOCS_ENABLED: Type.Enum(['true', 'false'], { default: 'false' }),
 })
 type Env = Static<typeof EnvSchema>
 
@@ -103,6 +109,10 @@ export interface Config {
   trustedProxies: string[]
   /** Per client address, by route class; 0 in the environment leaves a class unlimited. */
   rateLimits: RateLimits
+  /** Who may read `GET /metrics`, and where (see `metrics.access.ts`). */
+  metrics: MetricsExposure
+  /** Serve `/docs` and `/openapi.json`; off unless asked for. */
+  docsEnabled: boolean
   /** OTLP/HTTP collector for traces; absent means tracing is off. */
   otlpEndpoint: string | null
   serviceName: string
@@ -188,6 +198,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         `TRUST_PROXY: "${entry}" is not an address, a CIDR or loopback/linklocal/uniquelocal`,
       )
   }
+  if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT && !problems.has('METRICS_PORT'))
+    problems.set(
+      'METRICS_PORT',
+      `METRICS_PORT=${env.METRICS_PORT}: must differ from PORT (0 serves metrics on PORT)`,
+    )
   if (problems.size > 0) throw new ConfigError([...problems.values()])
 
   return {
@@ -218,6 +233,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       // Sign-ins and registrations: each one costs a password hash.
       ...perMinute('auth', env.RATE_LIMIT_LOGIN_PER_MINUTE),
     },
+    metrics: {
+      port: env.METRICS_PORT === 0 ? null : env.METRICS_PORT,
+      host: env.METRICS_HOST,
+      token: env.METRICS_TOKEN ?? null,
+    },
+    docsEnabled: env.DOCS_ENABLED === 'true',
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
     serviceName: env.OTEL_SERVICE_NAME,
     natsUrl: env.NATS_URL ?? null,
@@ -260,7 +281,7 @@ function perMinute(routeClass: 'guest' | 'join' | 'auth', count: number): RateLi
   return count === 0 ? {} : { [routeClass]: { perMinute: count, burst: Math.max(1, Math.ceil(count / 4)) } }
 }
 
-const secretKeys = new Set(['ADMIN_PASSWORD', 'TOKEN_SECRET'])
+const secretKeys = new Set(['ADMIN_PASSWORD', 'TOKEN_SECRET', 'METRICS_TOKEN'])
 const urlKeys = new Set(['DATABASE_URL', 'REDIS_URL', 'NATS_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT'])
 
 /** A value as a problem may print it: a secret never, a URL without its password, on one line. */

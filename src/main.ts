@@ -14,6 +14,7 @@ import { parseSloSpec, sloRules } from './ops/slo.rules.ts'
 import { isDatabaseUnavailable, openDatabase } from './platform/data/database.client.ts'
 import { pgliteDir } from './platform/data/database.plugin.ts'
 import { superviseWorkers } from './platform/process/cluster.supervisor.ts'
+import { checkPortsFree, type Listening, listenRefusal } from './platform/process/listen.refusal.ts'
 import { startupBanner } from './platform/process/startup.banner.ts'
 import { StartupRefusal } from './platform/process/startup.refusal.ts'
 import { stopTelemetry } from './platform/process/telemetry.ts'
@@ -88,7 +89,16 @@ async function main(argv: string[]): Promise<number> {
 class UsageError extends Error {}
 
 async function serve(config: Config): Promise<number> {
-  // Workers start after their primary has checked the schema.
+  const mainPort: Listening = { port: config.port, host: config.host, portKey: 'PORT', hostKey: 'HOST' }
+  const metricsPort: Listening = {
+    port: config.metrics.port ?? 0,
+    host: config.metrics.host,
+    portKey: 'METRICS_PORT',
+    hostKey: 'METRICS_HOST',
+  }
+  // Workers start after their primary has checked the ports and the schema; the ports first, so a
+  // second server on a taken port touches no database.
+  if (cluster.isPrimary) await checkPortsFree([mainPort, metricsPort])
   if (config.databaseUrl && cluster.isPrimary) await checkSchema(config.databaseUrl, config.migrateOnStart)
   if (config.workers > 1 && cluster.isPrimary) {
     const log = pino({ level: config.logLevel }).child({ primary: process.pid })
@@ -112,30 +122,33 @@ async function serve(config: Config): Promise<number> {
   await app.ready()
   // A fresh embedded install shows something: the demo events, once, when there are no events.
   if (app.database.kind === 'pglite' && (await app.events.count()) === 0) await seedDemoEvents(app.events)
-  try {
-    await app.listen({ port: config.port, host: config.host })
-  } catch (error) {
-    const refusal = listenRefusal((error as NodeJS.ErrnoException).code, config)
-    if (!refusal) throw error
-    await app.close()
-    throw new StartupRefusal(refusal, { cause: error })
+  for (const [listening, listen] of [
+    [mainPort, () => app.listen({ port: config.port, host: config.host })],
+    [metricsPort, () => app.listenMetrics()],
+  ] as const) {
+    try {
+      await listen()
+    } catch (error) {
+      const refusal = listenRefusal((error as NodeJS.ErrnoException).code, listening)
+      if (!refusal) throw error
+      await app.close()
+      throw new StartupRefusal(refusal, { cause: error })
+    }
   }
   // One worker speaks for a cluster: they all serve the same port.
   if (process.stdout.isTTY && (cluster.worker?.id ?? 1) === 1) {
     const { port } = app.server.address() as AddressInfo
-    const facts = { version, role: config.role, host: config.host, port, admin: config.admin !== null }
+    const facts = {
+      version,
+      role: config.role,
+      host: config.host,
+      port,
+      admin: config.admin !== null,
+      docs: config.docsEnabled,
+    }
     console.log(startupBanner(facts))
   }
   return -1
-}
-
-/** What to tell the operator when the port cannot be had; undefined for an unexpected failure. */
-function listenRefusal(code: string | undefined, { port, host }: Config): string | undefined {
-  if (code === 'EADDRINUSE')
-    return `port ${port} on ${host} is already in use (another server?): stop it, or choose another PORT`
-  if (code === 'EACCES') return `port ${port} needs privileges this process lacks: choose a PORT above 1023`
-  if (code === 'EADDRNOTAVAIL') return `HOST=${host} is not an address of this machine`
-  return undefined
 }
 
 /**

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type TestContext, test } from 'node:test'
-import { openDatabase } from '../../src/platform/data/database.client.ts'
+import { sql } from 'drizzle-orm'
+import { type Database, openDatabase } from '../../src/platform/data/database.client.ts'
 import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
 import { testRedisUrl } from '../support/redis.server.ts'
 import { type ServerProcess, startServerProcess } from '../support/server.process.ts'
@@ -74,10 +75,17 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
   throw new Error(`timed out waiting for ${what}`)
 }
 
-async function workersOn(t: TestContext, workers: number, env: Record<string, string> = {}) {
+async function workersOn(
+  t: TestContext,
+  workers: number,
+  env: Record<string, string> = {},
+  /** Runs on the migrated database before the server starts. */
+  prepare?: (database: Database) => Promise<void>,
+) {
   const url = await createTestDatabase(t)
   const database = await openDatabase({ url })
   await database.migrate()
+  await prepare?.(database)
   await database.close()
   const server = await startServerProcess(t, {
     WORKERS: String(workers),
@@ -177,8 +185,27 @@ test('a worker that dies while serving is replaced; SIGTERM drains every worker 
 })
 
 test('workers that cannot start stop the server with a failure instead of restarting forever', async (t) => {
-  // The port is taken (by a server that answers 503, so the readiness poll never takes it for
-  // ours), so every worker's listen fails.
+  // The primary's own checks (ports, schema) pass; then every worker fails on its way up, here
+  // because the database refuses the admin account it writes at start.
+  const refuseAdmins = async (database: Database) => {
+    await database.rows(
+      sql.raw(`CREATE FUNCTION refuse_users() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'no users today'; END $$`),
+    )
+    await database.rows(
+      sql.raw(
+        'CREATE TRIGGER refuse_users BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION refuse_users()',
+      ),
+    )
+  }
+  await assert.rejects(
+    workersOn(t, 2, {}, refuseAdmins),
+    /server exited early:[\s\S]*a worker died before it listened; stopping the server/,
+  )
+})
+
+test('a port in use stops a WORKERS=N server in one line, before any worker starts', async (t) => {
+  // Taken by a server that answers 503, so the readiness poll never takes it for ours.
   const taken = createServer((_, response) => response.writeHead(503).end())
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
   t.after(() => {
@@ -186,8 +213,10 @@ test('workers that cannot start stop the server with a failure instead of restar
     return new Promise<void>((resolve) => taken.close(() => resolve()))
   })
   const { port } = taken.address() as AddressInfo
-  await assert.rejects(
-    workersOn(t, 2, { PORT: String(port) }),
-    /server exited early:[\s\S]*a worker died before it listened; stopping the server/,
-  )
+  await assert.rejects(workersOn(t, 2, { PORT: String(port) }), (error: Error) => {
+    const output = error.message.replace(/^server exited early:\n/, '').trim()
+    assert.match(output, new RegExp(`^breakwater: port ${port} on 127\\.0\\.0\\.1 is already in use`))
+    assert.doesNotMatch(output, /\n/, 'one line, and no worker was started')
+    return true
+  })
 })

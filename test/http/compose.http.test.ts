@@ -84,7 +84,16 @@ test('compose.yaml mounts files that exist and wires the services to each other'
   assert.match(breakwater.REDIS_URL ?? '', /redis:\/\/redis:6379/)
   assert.match(breakwater.OTEL_EXPORTER_OTLP_ENDPOINT ?? '', /jaeger:4318/)
   const prometheus = parse(readFileSync(path.join(deploy, 'prometheus/prometheus.yml'), 'utf8'))
-  assert.deepEqual(prometheus.scrape_configs[0].static_configs[0].targets, ['breakwater:8080'])
+  // Metrics have a port of their own, which Prometheus scrapes and compose does not publish.
+  assert.match(breakwater.METRICS_PORT ?? '', /^\d+$/)
+  assert.deepEqual(prometheus.scrape_configs[0].static_configs[0].targets, [
+    `breakwater:${breakwater.METRICS_PORT}`,
+  ])
+  const published = (compose.services.breakwater?.ports ?? []).map(String)
+  assert.ok(
+    !published.some((port) => port.endsWith(`:${breakwater.METRICS_PORT}`)),
+    'the metrics port is published',
+  )
   const datasource = parse(
     readFileSync(path.join(deploy, 'grafana/provisioning/datasources/prometheus.yaml'), 'utf8'),
   )

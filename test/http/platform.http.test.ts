@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { build } from '../support/app.builder.ts'
 
 test('health, readiness, metrics, OpenAPI and docs answer', async (t) => {
-  const app = await build(t)
+  const app = await build(t, { DOCS_ENABLED: 'true' })
   assert.deepEqual((await app.inject('/healthz')).json(), { status: 'ok' })
   const ready = await app.inject('/readyz')
   assert.equal(ready.statusCode, 200)

@@ -88,7 +88,7 @@ test('the app and its assets carry a strict Content-Security-Policy: no inline s
 })
 
 test('in the whole app, the web policy sits beside helmet headers and /docs keeps a policy of its own', async (t) => {
-  const app = await build(t)
+  const app = await build(t, { DOCS_ENABLED: 'true' })
   const docs = await app.inject('/docs')
   assert.equal(docs.statusCode, 200)
   assert.notEqual(docs.headers['content-security-policy'], webContentSecurityPolicy)

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startPrometheus } from '../support/prometheus.server.ts'
+import { freePort } from '../support/redis.server.ts'
 import { startServerProcess } from '../support/server.process.ts'
 
 test('a real Prometheus scraping Breakwater computes the RED and SLO recording rules', async (t) => {
-  const server = await startServerProcess(t)
-  const prometheus = await startPrometheus(t, new URL(server.url).host)
+  // Metrics on a port of their own behind a token, as a deployment that scrapes from another host
+  // would have them: Prometheus's own `authorization` must be what the server accepts.
+  const metricsPort = await freePort()
+  const token = 'scrape-token-0123456789abcdefghijkl'
+  const server = await startServerProcess(t, { METRICS_PORT: String(metricsPort), METRICS_TOKEN: token })
+  const prometheus = await startPrometheus(t, `127.0.0.1:${metricsPort}`, { bearer: token })
   const expected = [
     'route_method:http_requests:rate5m{route="/api/v1/events",method="GET"}',
     'route_method:http_requests:rate5m{route="/api/v1/auth/guest",method="POST"}',

@@ -15,8 +15,15 @@ export interface PrometheusServer {
   query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>
 }
 
-/** A real Prometheus on a loopback port scraping `target` every second, with the project's rules loaded. */
-export async function startPrometheus(t: TestContext, target: string): Promise<PrometheusServer> {
+/**
+ * A real Prometheus on a loopback port scraping `target` every second, with the project's rules
+ * loaded; with `bearer`, each scrape carries it as `Authorization: Bearer …` (as `METRICS_TOKEN` asks).
+ */
+export async function startPrometheus(
+  t: TestContext,
+  target: string,
+  { bearer }: { bearer?: string } = {},
+): Promise<PrometheusServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bw-prometheus-'))
   const port = await freePort()
   writeFileSync(
@@ -31,7 +38,7 @@ scrape_configs:
   - job_name: breakwater
     static_configs:
       - targets: ['${target}']
-`,
+${bearer ? `    authorization:\n      type: Bearer\n      credentials: '${bearer}'\n` : ''}`,
   )
   const child: ChildProcess = spawn(
     'prometheus',

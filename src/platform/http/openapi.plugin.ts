@@ -16,9 +16,13 @@ function docsPolicy(header: string): string {
     .join('; ')
 }
 
-/** The OpenAPI document at `/openapi.json`, built from the routes' schemas, and a browsable `/docs`. */
-export const openapiPlugin = fp<{ version: string }>(
-  async (app, { version }) => {
+/**
+ * The OpenAPI document, built from the routes' schemas (`app.swagger()`, which `breakwater openapi`
+ * writes out); served at `/openapi.json` and browsable at `/docs` only when `browsable`
+ * (`DOCS_ENABLED=true`), since a server on the internet need not hand out a map of itself.
+ */
+export const openapiPlugin = fp<{ version: string; browsable: boolean }>(
+  async (app, { version, browsable }) => {
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -40,6 +44,7 @@ export const openapiPlugin = fp<{ version: string }>(
         ],
       },
     })
+    if (!browsable) return
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsPolicy })
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   },

@@ -3,9 +3,20 @@ import type { AppError } from './errors.catalogue.ts'
 
 /**
  * What a route is, for the gate's checks: the crowd's routes each have a class of their own so a
- * limit can tell a join from a status poll; every other route is `api` unless it says otherwise.
+ * limit can tell a join from a status poll; every other route is `api` unless it says otherwise
+ * (`metrics` is `GET /metrics`, which only some clients may read).
  */
-export const routeClasses = ['guest', 'join', 'status', 'enter', 'auth', 'holds', 'orders', 'api'] as const
+export const routeClasses = [
+  'guest',
+  'join',
+  'status',
+  'enter',
+  'auth',
+  'holds',
+  'orders',
+  'metrics',
+  'api',
+] as const
 export type RouteClass = (typeof routeClasses)[number]
 
 /** What a check sees of a request, the same from the crowd's lane and from Fastify. */

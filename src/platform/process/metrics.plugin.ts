@@ -1,6 +1,13 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { performance } from 'node:perf_hooks'
+import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { AppError } from '../http/errors.catalogue.ts'
+import { problemOf } from '../http/errors.plugin.ts'
+import { requestIdOf } from '../http/request.id.ts'
+import { carriesMetricsToken, type MetricsExposure, metricsNotServed } from '../security/metrics.access.ts'
 import { clusterMetricsSource } from './cluster.supervisor.ts'
 
 declare module 'fastify' {
@@ -9,6 +16,11 @@ declare module 'fastify' {
     metrics: Registry
     /** Records one request in the HTTP histogram, by route template, method and status. */
     observeRequest(route: string, method: string, status: number, seconds: number): void
+    /**
+     * Starts serving `GET /metrics` on `METRICS_PORT`, when one is set: resolves with the port bound,
+     * or null when metrics are served on the main port only. Closed with the app.
+     */
+    listenMetrics(): Promise<number | null>
   }
 }
 
@@ -17,9 +29,14 @@ export interface MetricsOptions {
   role: string
   /** A worker of a `WORKERS=N` cluster: `GET /metrics` answers for every worker, summed. */
   clusterWorker?: boolean
+  /** Who may read `GET /metrics`, and on which port; the main port's check is the request gate's. */
+  exposure: MetricsExposure
 }
 
-/** Prometheus metrics: process defaults, an HTTP histogram by route template, and `GET /metrics`. */
+/**
+ * Prometheus metrics: process defaults, an HTTP histogram by route template, and `GET /metrics`, on
+ * the main port for the clients the request gate lets through and on a port of its own if asked.
+ */
 export const metricsPlugin = fp<MetricsOptions>(
   async (app, options) => {
     const registry = new Registry()
@@ -79,10 +96,86 @@ export const metricsPlugin = fp<MetricsOptions>(
     })
     // A scrape reaches one worker of a cluster (whichever holds the connection); it answers for all.
     const exposition = options.clusterWorker ? clusterMetricsSource(registry) : () => registry.metrics()
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { hide: true }, config: { gate: 'metrics' } }, async (_request, reply) => {
       reply.type(registry.contentType)
       return exposition()
+    })
+
+    const { port, host } = options.exposure
+    let server: Server | null = null
+    app.decorate('listenMetrics', async () => {
+      if (port === null) return null
+      if (server !== null) return (server.address() as AddressInfo).port
+      const metricsServer = createServer((request, response) => {
+        serveMetricsPort(request, response, {
+          token: options.exposure.token,
+          contentType: registry.contentType,
+          exposition,
+          log: app.log,
+        })
+      })
+      metricsServer.keepAliveTimeout = 5_000
+      metricsServer.requestTimeout = 30_000
+      await new Promise<void>((resolve, reject) => {
+        metricsServer.once('error', reject)
+        metricsServer.listen({ port, host }, () => {
+          metricsServer.off('error', reject)
+          resolve()
+        })
+      })
+      server = metricsServer
+      return (metricsServer.address() as AddressInfo).port
+    })
+    app.addHook('onClose', async () => {
+      const open = server
+      if (open === null) return
+      open.closeAllConnections()
+      await new Promise<void>((resolve) => open.close(() => resolve()))
     })
   },
   { name: 'metrics' },
 )
+
+/**
+ * `METRICS_PORT`'s whole server: `GET /metrics` (to anyone who reaches the port, or only with the
+ * token when one is set) and a problem document for everything else. It is not Fastify: nothing
+ * of the API is served here, and a scrape costs no hook of the main port.
+ */
+function serveMetricsPort(
+  request: IncomingMessage,
+  response: ServerResponse,
+  port: {
+    token: string | null
+    contentType: string
+    exposition: () => Promise<string>
+    log: FastifyBaseLogger
+  },
+): void {
+  const url = request.url ?? '/'
+  const origin = { url, id: requestIdOf(request.headers['x-request-id']) }
+  const answer = (status: number, type: string, body: string | undefined) => {
+    response.writeHead(status, { 'content-type': type, 'x-request-id': origin.id })
+    response.end(request.method === 'HEAD' ? undefined : body)
+  }
+  const problem = (error: AppError) =>
+    answer(
+      error.status,
+      'application/problem+json; charset=utf-8',
+      JSON.stringify(problemOf(error.code, error.message, origin)),
+    )
+  const served =
+    url.split('?')[0] === '/metrics' &&
+    (request.method === 'GET' || request.method === 'HEAD') &&
+    (port.token === null || carriesMetricsToken(request.headers, port.token))
+  if (!served) {
+    problem(metricsNotServed(request.method ?? 'GET', url))
+    return
+  }
+  port.exposition().then(
+    (body) => answer(200, port.contentType, body),
+    (error: unknown) => {
+      port.log.error({ err: error }, 'metrics exposition failed')
+      problem(new AppError('BW_INTERNAL'))
+    },
+  )
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startupBanner } from './startup.banner.ts'
 
-const facts = { version: '1.2.3', role: 'all', host: '0.0.0.0', port: 8080, admin: true } as const
+const facts = { version: '1.2.3', role: 'all', host: '0.0.0.0', port: 8080, admin: true, docs: true } as const
 
 test('the banner gives the URL to open and the admin console, on one line', () => {
   assert.equal(
@@ -35,6 +35,10 @@ test('each role points at what it serves', () => {
   assert.equal(
     startupBanner({ ...facts, role: 'api' }),
     'Breakwater 1.2.3 (api) is ready at http://localhost:8080/api/v1 (API docs: http://localhost:8080/docs)',
+  )
+  assert.equal(
+    startupBanner({ ...facts, role: 'api', docs: false }),
+    'Breakwater 1.2.3 (api) is ready at http://localhost:8080/api/v1',
   )
   assert.equal(
     startupBanner({ ...facts, role: 'worker' }),

@@ -10,15 +10,18 @@ export interface BannerFacts {
   port: number
   /** Whether ADMIN_EMAIL and ADMIN_PASSWORD made an admin account. */
   admin: boolean
+  /** Whether `/docs` is served (DOCS_ENABLED). */
+  docs: boolean
 }
 
 /**
  * The one line a person at a terminal reads when the server is up: where to open it, and the admin
  * console. Logs stay JSON for machines; this line is printed only when stdout is a terminal.
  */
-export function startupBanner({ version, role, host, port, admin }: BannerFacts): string {
+export function startupBanner({ version, role, host, port, admin, docs }: BannerFacts): string {
   const base = `http://${displayHost(host)}:${port}`
-  if (role === 'api') return `Breakwater ${version} (api) is ready at ${base}/api/v1 (API docs: ${base}/docs)`
+  if (role === 'api')
+    return `Breakwater ${version} (api) is ready at ${base}/api/v1${docs ? ` (API docs: ${base}/docs)` : ''}`
   if (role === 'worker') return `Breakwater ${version} (worker) is running (health: ${base}/healthz)`
   const account = admin ? '' : '; set ADMIN_EMAIL and ADMIN_PASSWORD for an account'
   const name = role === 'all' ? '' : ` (${role})`
