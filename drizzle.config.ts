@@ -8,6 +8,7 @@ export default defineConfig({
     './src/modules/events/events.tables.ts',
     './src/modules/sales/sales.tables.ts',
     './src/modules/outbox/outbox.tables.ts',
+    './src/modules/waiting-room/queue.tables.ts',
   ],
   out: './drizzle',
 })

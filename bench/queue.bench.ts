@@ -10,6 +10,7 @@ import { RedisQueueState } from '../src/modules/waiting-room/queue-state.redis.t
 import { connectRedis, createRedisClient } from '../src/platform/data/redis.client.ts'
 import { AccessTokens } from '../src/platform/security/access.tokens.ts'
 import { deriveKey } from '../src/platform/security/secrets.store.ts'
+import { MemoryFrontierStore } from '../test/support/frontier.store.ts'
 import { type Served, serveChild } from './served.process.ts'
 
 /**
@@ -123,7 +124,10 @@ async function memoryPerUser(url: string, count: number): Promise<void> {
   const prefix = `bwbench:${randomBytes(4).toString('hex')}:`
   const client = createRedisClient({ ...parseRedisUrl(url), keyPrefix: prefix })
   await connectRedis(client, 2000)
-  const state = new RedisQueueState(client, 30_000)
+  const state = new RedisQueueState(client, new MemoryFrontierStore(), {
+    graceMs: 30_000,
+    admissionTtlMs: 600_000,
+  })
   const eventId = randomUUID()
   const settings = { state: 'open' as const, admissionRatePerSec: 100, maxActive: 1000 }
   const started = performance.now()

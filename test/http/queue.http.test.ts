@@ -356,3 +356,27 @@ test('a 409 on enter counts the people ahead as the waiting-room page does: posi
     assert.equal(refused.json().detail, `${ahead} ahead of you`)
   }
 })
+
+test('after a restart of an embedded server, a ticket from before it is told to join again', async (t) => {
+  // The same secret, as a server restarted on its DATA_DIR has; the line in memory is new.
+  const secret = { TOKEN_SECRET: 'a-test-secret-of-at-least-32-characters' }
+  const before = await build(t, { ...env, ...secret })
+  const eventId = await createQueuedEvent(before)
+  const [guest] = await joinGuests(before, eventId, 1)
+  assert.ok(guest)
+  const after = await build(t, { ...env, ...secret })
+  for (const answer of [
+    await after.inject({
+      url: `/api/v1/events/${eventId}/queue/status`,
+      headers: { 'x-queue-ticket': guest.ticket },
+    }),
+    await after.inject({
+      method: 'POST',
+      url: `/api/v1/events/${eventId}/queue/enter`,
+      headers: { ...guest.headers, 'x-queue-ticket': guest.ticket },
+    }),
+  ]) {
+    assert.equal(answer.statusCode, 401, answer.body)
+    assert.equal(answer.json().code, 'BW_TICKET_RESET')
+  }
+})

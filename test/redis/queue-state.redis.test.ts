@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import { parseRedisUrl } from '../../src/config.ts'
 import { RedisQueueState } from '../../src/modules/waiting-room/queue-state.redis.ts'
 import { connectRedis, createRedisClient } from '../../src/platform/data/redis.client.ts'
+import { MemoryFrontierStore } from '../support/frontier.store.ts'
 import { queueStateBehaviour } from '../support/queue-state.behaviour.ts'
 import { testRedisUrl } from '../support/redis.server.ts'
 
@@ -11,7 +12,7 @@ async function openState(t: import('node:test').TestContext, graceMs: number) {
   const client = createRedisClient(parseRedisUrl(testRedisUrl()))
   t.after(() => client.quit())
   assert.ok(await connectRedis(client, 2000), 'redis reachable')
-  return new RedisQueueState(client, graceMs)
+  return new RedisQueueState(client, new MemoryFrontierStore(), { graceMs, admissionTtlMs: 600_000 })
 }
 
 queueStateBehaviour('redis', openState)

@@ -19,8 +19,10 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
     assert.equal(await state.frontier(eventId, now), null)
     const first = await state.join(eventId, 'u1', defaults, now)
     const second = await state.join(eventId, 'u2', defaults, now + 5000)
-    assert.deepEqual(first, { number: 1, issuedAt: 1_800_000_000, created: true })
-    assert.deepEqual(second, { number: 2, issuedAt: 1_800_000_005, created: true })
+    const { epoch } = first
+    assert.ok(epoch > 0)
+    assert.deepEqual(first, { number: 1, issuedAt: 1_800_000_000, created: true, epoch })
+    assert.deepEqual(second, { number: 2, issuedAt: 1_800_000_005, created: true, epoch })
     assert.deepEqual(await state.join(eventId, 'u1', defaults, now + 9000), { ...first, created: false })
     const concurrent = await Promise.all(
       Array.from({ length: 200 }, (_, i) => state.join(eventId, `c${i}`, defaults, now)),
@@ -30,7 +32,14 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
       Array.from({ length: 200 }, (_, i) => i + 3),
     )
     const frontier = await state.frontier(eventId, now)
-    assert.deepEqual(frontier, { ...defaults, servingNumber: 0, lastNumber: 202, active: 0, preQueue: null })
+    assert.deepEqual(frontier, {
+      ...defaults,
+      epoch,
+      servingNumber: 0,
+      lastNumber: 202,
+      active: 0,
+      preQueue: null,
+    })
     assert.ok((await state.trackedEvents()).includes(eventId))
   })
 
@@ -39,6 +48,7 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
     await state.configure(eventId, { maxActive: 7 }, defaults)
     assert.deepEqual(await state.frontier(eventId, 0), {
       ...defaults,
+      epoch: (await state.frontier(eventId, 0))?.epoch,
       maxActive: 7,
       servingNumber: 0,
       lastNumber: 0,
@@ -102,13 +112,14 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
     let now = 1_800_000_000_000
     const settings = { ...defaults, admissionRatePerSec: 100, maxActive: 3 }
     for (let i = 0; i < 20; i++) await state.join(eventId, `u${i}`, settings, now)
+    const { epoch } = await state.join(eventId, 'u0', settings, now)
     await state.advance(eventId, now, tickOptions)
     now += 1000
     assert.equal((await state.advance(eventId, now, tickOptions)).servingNumber, 3)
-    assert.equal(await state.admit(eventId, 'a1', now + 10_000, now), now + 10_000)
-    assert.equal(await state.admit(eventId, 'a2', now + 10_000, now), now + 10_000)
-    assert.equal(await state.admit(eventId, 'a3', now + 20_000, now), now + 20_000)
-    assert.equal(await state.admit(eventId, 'a4', now + 20_000, now), null)
+    assert.equal(await state.admit(eventId, 'a1', now + 10_000, now, epoch), now + 10_000)
+    assert.equal(await state.admit(eventId, 'a2', now + 10_000, now, epoch), now + 10_000)
+    assert.equal(await state.admit(eventId, 'a3', now + 20_000, now, epoch), now + 20_000)
+    assert.equal(await state.admit(eventId, 'a4', now + 20_000, now, epoch), null)
     assert.equal((await state.frontier(eventId, now))?.active, 3)
     now += 1000
     assert.equal((await state.advance(eventId, now, tickOptions)).servingNumber, 3, 'full: no advance')
@@ -117,7 +128,7 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
     assert.equal((await state.advance(eventId, now, tickOptions)).servingNumber, 4)
     now = now - 2000 + 10_000
     assert.equal((await state.frontier(eventId, now))?.active, 1, 'a2 expired')
-    assert.equal(await state.admit(eventId, 'a5', now + 10_000, now), now + 10_000)
+    assert.equal(await state.admit(eventId, 'a5', now + 10_000, now, epoch), now + 10_000)
   })
 
   test(`${name}: admitting the same id again is the same admission, not a second place`, async (t) => {
@@ -125,19 +136,33 @@ export function queueStateBehaviour(name: string, make: QueueStateFactory): void
     const now = 1_800_000_000_000
     const settings = { ...defaults, admissionRatePerSec: 100, maxActive: 2 }
     for (let i = 0; i < 5; i++) await state.join(eventId, `u${i}`, settings, now)
-    assert.equal(await state.admit(eventId, 'n1', now + 10_000, now), now + 10_000)
+    const { epoch } = await state.join(eventId, 'u0', settings, now)
+    assert.equal(await state.admit(eventId, 'n1', now + 10_000, now, epoch), now + 10_000)
     for (let i = 1; i <= 5; i++) {
-      assert.equal(await state.admit(eventId, 'n1', now + 10_000 + i, now + i), now + 10_000, 'same expiry')
+      assert.equal(
+        await state.admit(eventId, 'n1', now + 10_000 + i, now + i, epoch),
+        now + 10_000,
+        'same expiry',
+      )
     }
     assert.equal((await state.frontier(eventId, now))?.active, 1)
     assert.equal(
-      await state.admit(eventId, 'n2', now + 10_000, now),
+      await state.admit(eventId, 'n2', now + 10_000, now, epoch),
       now + 10_000,
       'a second ticket still fits',
     )
-    assert.equal(await state.admit(eventId, 'n3', now + 10_000, now), null)
+    assert.equal(await state.admit(eventId, 'n3', now + 10_000, now, epoch), null)
     // Once expired, the id is a new admission.
-    assert.equal(await state.admit(eventId, 'n1', now + 30_000, now + 20_000), now + 30_000)
+    assert.equal(await state.admit(eventId, 'n1', now + 30_000, now + 20_000, epoch), now + 30_000)
+  })
+
+  test(`${name}: a ticket of another epoch is not admitted, and takes no place`, async (t) => {
+    const { state, eventId } = await setup(t)
+    const now = 1_800_000_000_000
+    const { epoch } = await state.join(eventId, 'u1', defaults, now)
+    assert.equal(await state.admit(eventId, 'n1', now + 10_000, now, epoch - 1), 'reset')
+    assert.equal((await state.frontier(eventId, now))?.active, 0)
+    assert.equal(await state.admit(eventId, 'n1', now + 10_000, now, epoch), now + 10_000)
   })
 
   test(`${name}: numbers whose holders stopped polling are skipped`, async (t) => {

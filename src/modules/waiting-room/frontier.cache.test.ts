@@ -17,7 +17,14 @@ test('the cached frontier never moves back, even when a read lags', async () => 
   await cache.refresh()
   assert.equal(cache.get('e1')?.frontier.servingNumber, 10)
   // A replica or a slow process answers with an older frontier.
-  const lagging: Frontier = { ...settings, servingNumber: 4, lastNumber: 20, active: 0, preQueue: null }
+  const lagging: Frontier = {
+    ...settings,
+    epoch: state.processEpoch,
+    servingNumber: 4,
+    lastNumber: 20,
+    active: 0,
+    preQueue: null,
+  }
   const original = state.frontier.bind(state)
   state.frontier = async () => lagging
   await cache.refresh()

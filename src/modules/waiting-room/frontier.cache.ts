@@ -71,6 +71,7 @@ export class FrontierCache {
     const merged: Frontier = previous
       ? {
           ...frontier,
+          epoch: Math.max(frontier.epoch, previous.epoch),
           servingNumber: Math.max(frontier.servingNumber, previous.servingNumber),
           lastNumber: Math.max(frontier.lastNumber, previous.lastNumber),
           // A seal never comes undone; a lagging replica may not have it yet.

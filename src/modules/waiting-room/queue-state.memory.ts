@@ -24,7 +24,14 @@ interface RoomRecord {
 export class MemoryQueueState implements QueueState {
   private readonly rooms = new Map<string, RoomRecord>()
 
-  constructor(private readonly graceMs: number) {}
+  constructor(
+    private readonly graceMs: number,
+    /**
+     * The process's start: tickets signed before a restart carry an older epoch and are answered
+     * "join again", since the numbers they hold are handed out afresh.
+     */
+    readonly processEpoch: number = Date.now(),
+  ) {}
 
   private room(eventId: string, defaults: QueueSettings): RoomRecord {
     let room = this.rooms.get(eventId)
@@ -77,12 +84,12 @@ export class MemoryQueueState implements QueueState {
   async join(eventId: string, userId: string, defaults: QueueSettings, now: number): Promise<JoinResult> {
     const room = this.room(eventId, defaults)
     const held = room.users.get(userId)
-    if (held) return { ...held, created: false }
+    if (held) return { ...held, created: false, epoch: this.processEpoch }
     room.last += 1
     const entry = { number: room.last, issuedAt: Math.floor(now / 1000) }
     room.users.set(userId, entry)
     this.mark(room, [entry.number], now)
-    return { ...entry, created: true }
+    return { ...entry, created: true, epoch: this.processEpoch }
   }
 
   async frontier(eventId: string, now: number): Promise<Frontier | null> {
@@ -90,6 +97,7 @@ export class MemoryQueueState implements QueueState {
     if (!room) return null
     return {
       ...room.settings,
+      epoch: this.processEpoch,
       servingNumber: room.serving,
       lastNumber: room.last,
       active: this.activeCount(room, now),
@@ -136,7 +144,14 @@ export class MemoryQueueState implements QueueState {
     return { servingNumber: room.serving, admitted, skipped }
   }
 
-  async admit(eventId: string, admissionId: string, expiresAt: number, now: number): Promise<number | null> {
+  async admit(
+    eventId: string,
+    admissionId: string,
+    expiresAt: number,
+    now: number,
+    epoch: number,
+  ): Promise<number | null | 'reset'> {
+    if (epoch !== this.processEpoch) return 'reset'
     const room = this.rooms.get(eventId)
     if (!room) return null
     const active = this.activeCount(room, now)

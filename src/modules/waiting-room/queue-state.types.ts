@@ -16,6 +16,11 @@ export interface QueueSettings {
 
 /** What every process needs to answer status polls: read a few times a second, never per poll. */
 export interface Frontier extends QueueSettings {
+  /**
+   * Which life of the shared state this is: it goes up each time the state is created again after
+   * being lost, and a ticket of an older epoch holds a number of a line that no longer exists.
+   */
+  epoch: number
   /** Every number up to and including this one may enter. */
   servingNumber: number
   /** The last number handed out. */
@@ -31,6 +36,8 @@ export interface JoinResult {
   /** Seconds since the epoch of the first join, so that joining again yields the same ticket. */
   issuedAt: number
   created: boolean
+  /** The epoch the number belongs to; the ticket carries it. */
+  epoch: number
 }
 
 export interface AdvanceResult {
@@ -42,6 +49,11 @@ export interface AdvanceResult {
 }
 
 export interface QueueState {
+  /**
+   * Set when one epoch holds for every event: the state lives in this process and dies with it.
+   * Absent when each event has an epoch of its own in the shared state.
+   */
+  readonly processEpoch?: number
   /** Atomically hands out the event's next number, or the number this user already holds. */
   join(eventId: string, userId: string, defaults: QueueSettings, now: number): Promise<JoinResult>
   /** Null when nobody has joined or configured this event yet. */
@@ -56,9 +68,15 @@ export interface QueueState {
   /**
    * Counts an admission until `expiresAt` and answers its expiry. An admission id still counted is
    * the same admission: it answers the expiry it already has and takes no second place. Null when
-   * `maxActive` admissions are already out.
+   * `maxActive` admissions are already out; 'reset' when the ticket's `epoch` is not the state's.
    */
-  admit(eventId: string, admissionId: string, expiresAt: number, now: number): Promise<number | null>
+  admit(
+    eventId: string,
+    admissionId: string,
+    expiresAt: number,
+    now: number,
+    epoch: number,
+  ): Promise<number | null | 'reset'>
   release(eventId: string, admissionId: string): Promise<void>
   /** Records, in one batch, that these numbers' holders are still polling. */
   touch(eventId: string, numbers: readonly number[], now: number): Promise<void>

@@ -63,7 +63,7 @@ export class QueueMetrics {
     })
     this.ticketRejected = new Counter({
       name: 'breakwater_queue_ticket_rejected_total',
-      help: 'Refused queue tickets by reason (malformed, signature, expired, foreign)',
+      help: 'Refused queue tickets by reason (malformed, signature, expired, foreign, reset: of a line lost and started again)',
       labelNames: ['reason'],
       registers,
     })

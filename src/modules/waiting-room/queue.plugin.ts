@@ -4,8 +4,10 @@ import { AppError } from '../../platform/http/errors.catalogue.ts'
 import { deriveKey } from '../../platform/security/secrets.store.ts'
 import { AdmissionTicker } from './admission.ticker.ts'
 import { FrontierCache, LivenessBuffer } from './frontier.cache.ts'
+import { FrontierPersister } from './frontier.persister.ts'
 import { QueueMetrics } from './queue.metrics.ts'
 import { QueueService, type RoomSettings, type RoomSettingsStore } from './queue.service.ts'
+import { QueueFrontiersRepository } from './queue-frontiers.repository.ts'
 import { MemoryQueueState } from './queue-state.memory.ts'
 import { RedisQueueState } from './queue-state.redis.ts'
 import type { Clock, QueueState } from './queue-state.types.ts'
@@ -30,6 +32,8 @@ export interface WaitingRoom {
   ticker: AdmissionTicker
   tickets: TicketTokens
   metrics: QueueMetrics
+  /** Writes the frontiers that must survive Redis to PostgreSQL; null without Redis. */
+  persister: FrontierPersister | null
   /** One refresh of this process's frontiers, with the batched liveness flush. */
   refresh(): Promise<void>
 }
@@ -54,9 +58,14 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
   async (app, options) => {
     const clock = options.clock ?? (() => Date.now())
     const { config } = options
-    const state: QueueState = app.redis
-      ? new RedisQueueState(app.redis, config.graceMs)
-      : new MemoryQueueState(config.graceMs)
+    // What Redis must not forget is kept in PostgreSQL too; in-process state dies with the process.
+    const redisState = app.redis
+      ? new RedisQueueState(app.redis, new QueueFrontiersRepository(app.database.db), {
+          graceMs: config.graceMs,
+          admissionTtlMs: config.admissionTtlSeconds * 1000,
+        })
+      : null
+    const state: QueueState = redisState ?? new MemoryQueueState(config.graceMs)
     const cache = new FrontierCache(state, clock)
     const metrics = new QueueMetrics(app.metrics, () => cache.oldestAgeMs() / 1000)
     const liveness = new LivenessBuffer()
@@ -91,6 +100,14 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
       { holder: randomUUID(), leaseTtlMs: 3000, maxSteps: 50_000, maxElapsedMs: 1000 },
       metrics,
     )
+    const persister = redisState
+      ? new FrontierPersister(
+          redisState,
+          new QueueFrontiersRepository(app.database.db),
+          (eventId) => service.roomSettings(eventId),
+          clock,
+        )
+      : null
     const refresh = async () => {
       await liveness.flush(state, clock())
       await cache.refresh()
@@ -106,6 +123,7 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
       ticker,
       tickets,
       metrics,
+      persister,
       refresh,
     })
     // Admissions are counted in this room's shared state, so a completed order is handed back here.
@@ -138,12 +156,17 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
     app.addHook('onReady', async () => {
       if (options.refresh && config.refreshMs > 0) every(config.refreshMs, 'refresh', refresh)
       if (options.tick && config.tickMs > 0) every(config.tickMs, 'ticker', () => ticker.tick())
+      // Once a second, by the ticker's leader.
+      if (persister && options.tick && config.tickMs > 0)
+        every(1000, 'persistence', async () => {
+          if (ticker.isLeader()) await persister.persist()
+        })
     })
     app.addHook('onClose', async () => {
       for (const timer of timers) clearInterval(timer)
     })
   },
-  { name: 'waiting-room', dependencies: ['admission', 'events', 'metrics', 'redis'] },
+  { name: 'waiting-room', dependencies: ['admission', 'database', 'events', 'metrics', 'redis'] },
 )
 
 function eventsSettingsStore(events: import('../events/events.service.ts').EventsService): RoomSettingsStore {

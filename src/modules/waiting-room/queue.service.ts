@@ -137,7 +137,13 @@ export class QueueService {
     const joined = await guardRedis(this.state.join(eventId, userId, settings, this.clock()))
     this.cache.track(eventId)
     if (joined.created) this.metrics.joined.inc({ event_id: eventId })
-    const ticket = this.tickets.sign({ eventId, number: joined.number, userId, issuedAt: joined.issuedAt })
+    const ticket = this.tickets.sign({
+      eventId,
+      number: joined.number,
+      userId,
+      issuedAt: joined.issuedAt,
+      epoch: joined.epoch,
+    })
     return {
       created: joined.created,
       ticket,
@@ -145,10 +151,13 @@ export class QueueService {
     }
   }
 
-  /** Answers a poll from this process's memory alone: no Redis, no database. */
+  /**
+   * Answers a poll from this process's memory alone: no Redis, no database. A ticket of an epoch
+   * older than the one this process last read is of a line that was lost: its holder joins again.
+   */
   status(eventId: string, token: string | undefined): PlaceView {
-    const ticket = this.tickets.verify(token, { eventId })
     const cached = this.cache.get(eventId)
+    const ticket = this.tickets.verify(token, { eventId, epoch: this.epochOf(cached) })
     if (!cached) this.cache.track(eventId)
     // Liveness is kept by place in line, which the ticker walks; before a shuffle, place is number.
     this.liveness.record(eventId, this.rankOf(eventId, ticket.number, cached))
@@ -162,7 +171,7 @@ export class QueueService {
   ): Promise<{ admissionToken: string; expiresAt: string }> {
     let ticket: ReturnType<TicketTokens['verify']>
     try {
-      ticket = this.tickets.verify(token, { eventId, userId })
+      ticket = this.tickets.verify(token, { eventId, userId, epoch: this.epochOf(this.cache.get(eventId)) })
     } catch (error) {
       this.metrics.enterRejected.inc({ reason: 'ticket' })
       throw error
@@ -188,7 +197,13 @@ export class QueueService {
     // one served ticket can never take more than one of the room's `maxActive` places.
     const now = this.clock()
     const expiresAt = (Math.floor(now / 1000) + this.options.admissionTtlSeconds) * 1000
-    const granted = await guardRedis(this.state.admit(eventId, admissionIdOf(ticket.number), expiresAt, now))
+    const granted = await guardRedis(
+      this.state.admit(eventId, admissionIdOf(ticket.number), expiresAt, now, ticket.epoch),
+    )
+    if (granted === 'reset') {
+      this.metrics.enterRejected.inc({ reason: 'ticket' })
+      throw this.tickets.reset()
+    }
     if (granted === null) {
       this.metrics.enterRejected.inc({ reason: 'full' })
       throw new AppError('BW_QUEUE_FULL', undefined, { retryAfterSeconds: 1 })
@@ -212,7 +227,14 @@ export class QueueService {
     if (!cached) {
       const settings = await this.openSettings(eventId)
       cached = (await guardRedis(this.cache.load(eventId))) ?? {
-        frontier: { ...settings, servingNumber: 0, lastNumber: 0, active: 0, preQueue: null },
+        frontier: {
+          ...settings,
+          epoch: this.state.processEpoch ?? 0,
+          servingNumber: 0,
+          lastNumber: 0,
+          active: 0,
+          preQueue: null,
+        },
         refreshedAt: this.clock(),
       }
     }
@@ -289,6 +311,17 @@ export class QueueService {
 
   private settingsOf(eventId: string): Promise<RoomSettings | null> {
     return this.settingsCache.get(eventId)
+  }
+
+  /** An event's room settings, null when it has no room; what a lost state is made again with. */
+  async roomSettings(eventId: string): Promise<RoomSettings | null> {
+    const settings = await this.settingsOf(eventId)
+    return settings?.enabled ? settings : null
+  }
+
+  /** The epoch tickets must be of, as far as this process knows; undefined before it knows. */
+  private epochOf(cached: CachedFrontier | undefined): number | undefined {
+    return cached?.frontier.epoch ?? this.state.processEpoch
   }
 
   /**

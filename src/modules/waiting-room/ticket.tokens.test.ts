@@ -19,7 +19,7 @@ function tokens(now = () => 1_800_000_000_000) {
 
 test('a ticket round-trips and binds event and user', () => {
   const { tickets, refusals } = tokens()
-  const ticket = { eventId, number: 42, userId, issuedAt: 1_800_000_000 }
+  const ticket = { eventId, number: 42, userId, issuedAt: 1_800_000_000, epoch: 3 }
   const token = tickets.sign(ticket)
   assert.ok(token.length < 200, `compact: ${token.length} characters`)
   assert.deepEqual(tickets.verify(token, { eventId, userId }), ticket)
@@ -37,21 +37,37 @@ test('a ticket round-trips and binds event and user', () => {
 
 test('an expired ticket, or one signed with another key, is refused', () => {
   const { tickets } = tokens(() => 1_800_000_000_000 + 3601_000)
-  const token = tickets.sign({ eventId, number: 1, userId, issuedAt: 1_800_000_000 })
+  const token = tickets.sign({ eventId, number: 1, userId, issuedAt: 1_800_000_000, epoch: 3 })
   assert.throws(() => tickets.verify(token, { eventId }), /expired/)
   const other = new TicketTokens(deriveKey(`${secret}!`, 'queue-ticket'), 3600)
-  const forged = other.sign({ eventId, number: 1, userId, issuedAt: Math.floor(Date.now() / 1000) })
+  const forged = other.sign({ eventId, number: 1, userId, issuedAt: Math.floor(Date.now() / 1000), epoch: 3 })
   assert.throws(() => tokens().tickets.verify(forged, { eventId }), { code: 'BW_TICKET_INVALID' })
+})
+
+test('a ticket of an older epoch than the line now has is answered "join again"', () => {
+  const { tickets, refusals } = tokens()
+  const ticket = { eventId, number: 5, userId, issuedAt: 1_800_000_000, epoch: 3 }
+  const token = tickets.sign(ticket)
+  assert.deepEqual(tickets.verify(token, { eventId, epoch: 3 }), ticket)
+  // A process whose copy of the line lags behind the ticket's epoch does not refuse it.
+  assert.deepEqual(tickets.verify(token, { eventId, epoch: 2 }), ticket)
+  assert.deepEqual(tickets.verify(token, { eventId, epoch: undefined }), ticket)
+  assert.throws(() => tickets.verify(token, { eventId, userId, epoch: 4 }), {
+    code: 'BW_TICKET_RESET',
+    status: 401,
+  })
+  assert.deepEqual(refusals, ['reset'])
 })
 
 test('10,000 mutated tickets are all refused', () => {
   const { tickets, refusals } = tokens()
-  const token = tickets.sign({ eventId, number: 7, userId, issuedAt: 1_800_000_000 })
+  const token = tickets.sign({ eventId, number: 7, userId, issuedAt: 1_800_000_000, epoch: 3 })
   const other = tickets.sign({
     eventId: randomUUID(),
     number: 1,
     userId: randomUUID(),
     issuedAt: 1_800_000_000,
+    epoch: 3,
   })
   let refused = 0
   for (let i = 0; i < 10_000; i++) {

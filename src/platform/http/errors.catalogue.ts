@@ -11,6 +11,10 @@ export const errorCatalogue = {
   BW_ADMISSION_REQUIRED: { status: 401, title: 'An admission token from the waiting room is required' },
   BW_ADMISSION_INVALID: { status: 401, title: 'The admission token is invalid or expired' },
   BW_TICKET_INVALID: { status: 401, title: 'The queue ticket is invalid or expired' },
+  BW_TICKET_RESET: {
+    status: 401,
+    title: 'The line this ticket was for was lost and started again; join again for a new place',
+  },
   BW_FORBIDDEN: { status: 403, title: 'This action is not allowed for this account' },
   BW_ADMISSION_FOREIGN: { status: 403, title: 'The admission token belongs to another user or event' },
   BW_TICKET_FOREIGN: { status: 403, title: 'The queue ticket belongs to another user or event' },

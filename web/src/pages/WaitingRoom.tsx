@@ -45,6 +45,8 @@ export function WaitingRoom({
   const [joining, setJoining] = useState(false)
   // Called, but every place in the shop was taken: the page keeps asking and says why.
   const [enterRefused, setEnterRefused] = useState(false)
+  // The line was lost on the server and started again: the page joined afresh and says so.
+  const [lineReset, setLineReset] = useState(false)
   const polls = useRef(0)
 
   const join = async () => {
@@ -76,6 +78,9 @@ export function WaitingRoom({
       setJoining(false)
     }
   }
+  // The poll re-joins with the join of the latest render, not of the render that started it.
+  const joinAgain = useRef(join)
+  joinAgain.current = join
 
   const enter = useCallback(
     async (current: Ticket): Promise<boolean> => {
@@ -125,6 +130,14 @@ export function WaitingRoom({
         if (polls.current % 10 === 0) onRefreshEvent()
       } catch (e) {
         if (stopped) return
+        if (e instanceof ApiError && e.problem.code === 'BW_TICKET_RESET') {
+          // The line this ticket was for is gone: its number means nothing now. Join the new line.
+          store(ticketKey(event.id), null)
+          setTicket(null)
+          setLineReset(true)
+          void joinAgain.current()
+          return
+        }
         if (e instanceof ApiError && (e.problem.status === 401 || e.problem.status === 403)) {
           // The ticket is not ours any more (expired, or another identity): join afresh.
           store(ticketKey(event.id), null)
@@ -174,6 +187,11 @@ export function WaitingRoom({
       {ticket && shopFull ? (
         <p className="notice" role="status" data-testid="shop-full">
           {t('queue.shopFull')}
+        </p>
+      ) : null}
+      {lineReset ? (
+        <p className="notice" role="status" data-testid="line-reset">
+          {t('queue.reset')}
         </p>
       ) : null}
       {roomState === 'paused' ? (
