@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Role } from '../../config.ts'
+import { PeriodicTasks } from '../../platform/process/periodic.task.ts'
 import { NatsPublisher } from './nats.publisher.ts'
 import { InProcessPublisher, type OutboxPublisher, OutboxRelay } from './outbox.relay.ts'
 
@@ -25,13 +26,14 @@ export const outboxPlugin = fp<{ role: Role; natsUrl: string | null; intervalMs?
           },
         }
       : publisher
-    const relay = new OutboxRelay(app.database.db, target, (error) =>
-      app.log.warn({ err: error }, 'outbox relay failed; will retry'),
-    )
+    const relay = new OutboxRelay(app.database.db, target)
     app.decorate('outbox', { relay, publisher })
     if (relays) {
-      app.addHook('onReady', async () => relay.start(intervalMs))
-      app.addHook('onClose', () => relay.stop())
+      const tasks = new PeriodicTasks(app.log)
+      app.addHook('onReady', async () => {
+        tasks.start('outbox relay', intervalMs, () => relay.relayOnce())
+      })
+      app.addHook('onClose', () => tasks.stopAll())
     }
   },
   { name: 'outbox', dependencies: ['database'] },

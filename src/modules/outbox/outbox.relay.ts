@@ -29,13 +29,9 @@ export class InProcessPublisher implements OutboxPublisher {
  * several workers share the work, and marked published only after publishing: at least once.
  */
 export class OutboxRelay {
-  private timer: NodeJS.Timeout | null = null
-  private running: Promise<unknown> | null = null
-
   constructor(
     private readonly db: Db,
     private readonly publisher: OutboxPublisher,
-    private readonly onError: (error: unknown) => void,
   ) {}
 
   /** Relays one batch; returns how many messages it published. */
@@ -63,24 +59,5 @@ export class OutboxRelay {
         return messages.length
       }),
     )
-  }
-
-  start(intervalMs: number): void {
-    if (this.timer) return
-    this.timer = setInterval(() => {
-      if (this.running) return
-      this.running = this.relayOnce()
-        .catch(this.onError)
-        .finally(() => {
-          this.running = null
-        })
-    }, intervalMs)
-    this.timer.unref()
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
-    this.timer = null
-    await this.running
   }
 }

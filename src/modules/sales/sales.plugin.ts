@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { Gauge } from 'prom-client'
 import type { Config } from '../../config.ts'
+import { PeriodicTasks } from '../../platform/process/periodic.task.ts'
 import { HoldsRepository } from './holds.repository.ts'
 import { HoldsService } from './holds.service.ts'
 import { OrdersRepository } from './orders.repository.ts'
@@ -52,24 +53,11 @@ export const salesPlugin = fp<{ config: Config }>(
     })
 
     if (config.role === 'worker' || config.role === 'all') {
-      let timer: NodeJS.Timeout | null = null
-      let sweeping: Promise<unknown> | null = null
+      const tasks = new PeriodicTasks(app.log)
       app.addHook('onReady', async () => {
-        timer = setInterval(() => {
-          if (sweeping) return
-          sweeping = holds
-            .sweep()
-            .catch((error) => app.log.warn({ err: error }, 'hold sweep failed; will retry'))
-            .finally(() => {
-              sweeping = null
-            })
-        }, config.sales.holdSweepIntervalMs)
-        timer.unref()
+        tasks.start('hold sweep', config.sales.holdSweepIntervalMs, () => holds.sweep())
       })
-      app.addHook('onClose', async () => {
-        if (timer) clearInterval(timer)
-        await sweeping
-      })
+      app.addHook('onClose', () => tasks.stopAll())
     }
   },
   { name: 'sales', dependencies: ['admission', 'database', 'events', 'metrics', 'payments'] },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import { AppError } from '../../platform/http/errors.catalogue.ts'
+import { PeriodicTasks } from '../../platform/process/periodic.task.ts'
 import { deriveKey } from '../../platform/security/secrets.store.ts'
 import { AdmissionTicker } from './admission.ticker.ts'
 import { FrontierCache, LivenessBuffer } from './frontier.cache.ts'
@@ -129,42 +130,19 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
     // Admissions are counted in this room's shared state, so a completed order is handed back here.
     app.admissions.countIn({ release: (admission) => service.release(admission) })
 
-    const timers: NodeJS.Timeout[] = []
-    const every = (ms: number, name: string, work: () => Promise<void>) => {
-      let running = false
-      let failing = false
-      const timer = setInterval(() => {
-        // A slow round is not overlapped by the next one.
-        if (running) return
-        running = true
-        work()
-          .then(() => {
-            if (failing) app.log.info(`waiting room ${name} recovered`)
-            failing = false
-          })
-          .catch((error) => {
-            if (!failing) app.log.warn({ err: error }, `waiting room ${name} failing`)
-            failing = true
-          })
-          .finally(() => {
-            running = false
-          })
-      }, ms)
-      timer.unref()
-      timers.push(timer)
-    }
+    const tasks = new PeriodicTasks(app.log)
     app.addHook('onReady', async () => {
-      if (options.refresh && config.refreshMs > 0) every(config.refreshMs, 'refresh', refresh)
-      if (options.tick && config.tickMs > 0) every(config.tickMs, 'ticker', () => ticker.tick())
+      if (options.refresh && config.refreshMs > 0)
+        tasks.start('waiting room refresh', config.refreshMs, refresh)
+      if (options.tick && config.tickMs > 0)
+        tasks.start('admission ticker', config.tickMs, () => ticker.tick())
       // Once a second, by the ticker's leader.
       if (persister && options.tick && config.tickMs > 0)
-        every(1000, 'persistence', async () => {
+        tasks.start('frontier persistence', 1000, async () => {
           if (ticker.isLeader()) await persister.persist()
         })
     })
-    app.addHook('onClose', async () => {
-      for (const timer of timers) clearInterval(timer)
-    })
+    app.addHook('onClose', () => tasks.stopAll())
   },
   { name: 'waiting-room', dependencies: ['admission', 'database', 'events', 'metrics', 'redis'] },
 )
