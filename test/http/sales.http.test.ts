@@ -280,6 +280,7 @@ test('holds expire; a late payment after expiry is refunded; webhooks are signed
     orderId,
     reference: 'sim_late',
     amountCents: 5000,
+    currency: 'USD',
   })
   const unsigned = await app.inject({
     method: 'POST',
@@ -327,6 +328,7 @@ test('holds expire; a late payment after expiry is refunded; webhooks are signed
     orderId,
     reference: 'sim_late',
     amountCents: 5000,
+    currency: 'USD',
   })
   const lateFail = await app.inject({
     method: 'POST',
@@ -340,6 +342,97 @@ test('holds expire; a late payment after expiry is refunded; webhooks are signed
     'refunded',
   )
   assert.equal((await app.inject(`/api/v1/events/${eventId}`)).json().remaining, 2)
+})
+
+test('a signed success for less than the order, or in another currency, is refused and changes nothing', async (t) => {
+  const app = await build(t)
+  const admin = await bearer(app, 'admin')
+  const guest = await bearer(app, 'guest')
+  const eventId = await createEvent(app, admin, { capacity: 2, priceCents: 1000 })
+  const hold = (
+    await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${eventId}/holds`,
+      headers: guest,
+      payload: { quantity: 1 },
+    })
+  ).json()
+  // The simulator never answers tok_timeout: the order waits for a webhook.
+  const order = await app.inject({
+    method: 'POST',
+    url: '/api/v1/orders',
+    headers: { ...guest, 'idempotency-key': 'cheap' },
+    payload: { holdId: hold.holdId, paymentToken: 'tok_timeout' },
+  })
+  assert.equal(order.json().status, 'pending_payment')
+  const orderId = order.json().id
+  const deliver = (id: string, amountCents: number, currency: string) => {
+    const webhook = app.payments.provider.sign({
+      id,
+      type: 'payment.succeeded',
+      orderId,
+      reference: 'sim_cheap',
+      amountCents,
+      currency,
+    })
+    return app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/webhook',
+      headers: { 'content-type': 'application/json', 'x-breakwater-signature': webhook.signature },
+      payload: webhook.body,
+    })
+  }
+  const orderNow = async () => (await app.inject({ url: `/api/v1/orders/${orderId}`, headers: guest })).json()
+
+  for (const [id, amountCents, currency] of [
+    ['evt_cent', 1, 'USD'],
+    ['evt_more', 1001, 'USD'],
+    ['evt_yen', 1000, 'JPY'],
+  ] as const) {
+    const refused = await deliver(id, amountCents, currency)
+    assert.equal(refused.statusCode, 422, `${id}: ${refused.body}`)
+    assert.equal(refused.headers['content-type'], problem)
+    assert.equal(refused.json().code, 'BW_PAYMENT_MISMATCH')
+    assert.equal((await orderNow()).status, 'pending_payment', id)
+  }
+  assert.equal((await app.inject(`/api/v1/events/${eventId}`)).json().remaining, 1)
+  const metrics = (await app.inject('/metrics')).body
+  assert.doesNotMatch(metrics, /breakwater_revenue_cents_total\{currency="USD"\} [1-9]/)
+  assert.match(metrics, /breakwater_payments_total\{outcome="mismatch"\} 3/)
+
+  // The order is still payable by the payment it is owed.
+  const paid = await deliver('evt_right', 1000, 'USD')
+  assert.deepEqual(paid.json(), { applied: true })
+  assert.equal((await orderNow()).status, 'paid')
+})
+
+test("the provider's own late success pays the order it was for", async (t) => {
+  const app = await build(t, { PAYMENT_LATE_SUCCESS_DELAY_MS: '10' })
+  const admin = await bearer(app, 'admin')
+  const guest = await bearer(app, 'guest')
+  const eventId = await createEvent(app, admin, { capacity: 2 })
+  const hold = (
+    await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${eventId}/holds`,
+      headers: guest,
+      payload: { quantity: 1 },
+    })
+  ).json()
+  const order = await app.inject({
+    method: 'POST',
+    url: '/api/v1/orders',
+    headers: { ...guest, 'idempotency-key': 'late-ok' },
+    payload: { holdId: hold.holdId, paymentToken: 'tok_late_success' },
+  })
+  assert.equal(order.json().status, 'pending_payment')
+  let status = 'pending_payment'
+  // Bounded: the simulator's webhook comes 10 ms later, on its own.
+  for (let i = 0; i < 100 && status === 'pending_payment'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    status = (await app.inject({ url: `/api/v1/orders/${order.json().id}`, headers: guest })).json().status
+  }
+  assert.equal(status, 'paid')
 })
 
 test('the same Idempotency-Key while the first request still runs → 409, then the replay', async (t) => {

@@ -27,5 +27,7 @@ export interface PaymentWebhook {
   type: 'payment.succeeded' | 'payment.failed'
   orderId: string
   reference: string
+  /** What the provider took (or failed to take); the sales engine checks both against the order. */
   amountCents: number
+  currency: string
 }

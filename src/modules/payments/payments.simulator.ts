@@ -37,7 +37,12 @@ export class PaymentSimulator implements PaymentProvider {
     return (simulatorTokens as readonly string[]).includes(token)
   }
 
-  async authorize(input: { orderId: string; token: string; amountCents: number }): Promise<Authorization> {
+  async authorize(input: {
+    orderId: string
+    token: string
+    amountCents: number
+    currency: string
+  }): Promise<Authorization> {
     const reference = `sim_${randomUUID()}`
     switch (input.token) {
       case 'tok_approved':
@@ -56,6 +61,7 @@ export class PaymentSimulator implements PaymentProvider {
             orderId: input.orderId,
             reference,
             amountCents: input.amountCents,
+            currency: input.currency,
           }),
         )
         return { outcome: 'pending', reference }
@@ -92,7 +98,9 @@ export class PaymentSimulator implements PaymentProvider {
       typeof webhook.orderId === 'string' &&
       /^[0-9a-f-]{36}$/i.test(webhook.orderId) &&
       typeof webhook.reference === 'string' &&
-      Number.isInteger(webhook.amountCents)
+      Number.isInteger(webhook.amountCents) &&
+      typeof webhook.currency === 'string' &&
+      /^[A-Z]{3}$/.test(webhook.currency)
     if (!valid) throw new AppError('BW_VALIDATION', 'The webhook body is not a payment event')
     return webhook as PaymentWebhook
   }

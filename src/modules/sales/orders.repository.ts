@@ -179,6 +179,10 @@ export class OrdersRepository {
     })
   }
 
+  find(orderId: string): Promise<OrderRecord | undefined> {
+    return findOrder(this.db, orderId)
+  }
+
   async findForUser(orderId: string, userId: string): Promise<OrderRecord | undefined> {
     const [row] = await rowsOf<OrderRecord>(
       this.db,

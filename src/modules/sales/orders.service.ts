@@ -81,9 +81,14 @@ export class OrdersService {
     return (await this.repository.listForUser(userId, limit)).map(toView)
   }
 
-  /** A webhook the payments module verified; duplicates and late or out-of-order ones change nothing twice. */
+  /**
+   * A webhook the payments module verified; duplicates and late or out-of-order ones change nothing
+   * twice. A success for another amount or currency than the order's is refused and changes nothing:
+   * a signature proves who sent it, not that the buyer paid what the order costs.
+   */
   async applyWebhook(webhook: PaymentWebhook): Promise<{ applied: boolean }> {
     if (webhook.type === 'payment.succeeded') {
+      await this.checkPaid(webhook)
       const { outcome, order } = await this.repository.applySuccess(
         webhook.orderId,
         webhook.reference,
@@ -96,6 +101,23 @@ export class OrdersService {
     const { outcome } = await this.repository.applyFailure(webhook.orderId, 'declined_later', webhook.id)
     if (outcome === 'failed') this.countSettled('payment_failed', 'declined')
     return { applied: outcome === 'failed' }
+  }
+
+  private async checkPaid(webhook: PaymentWebhook): Promise<void> {
+    // An order's amount and currency never change once it exists, so reading them first is no race.
+    const order = await this.repository.find(webhook.orderId)
+    if (!order || (order.amountCents === webhook.amountCents && order.currency === webhook.currency)) return
+    this.metrics.payments.inc({ outcome: 'mismatch' })
+    this.log.warn(
+      {
+        orderId: order.id,
+        webhookId: webhook.id,
+        order: { amountCents: order.amountCents, currency: order.currency },
+        paid: { amountCents: webhook.amountCents, currency: webhook.currency },
+      },
+      'payment webhook does not match its order; refused',
+    )
+    throw new AppError('BW_PAYMENT_MISMATCH')
   }
 
   private async charge(order: OrderRecord, token: string): Promise<OrderRecord> {

@@ -39,6 +39,10 @@ export const errorCatalogue = {
     status: 422,
     title: 'This Idempotency-Key was used with a different request body',
   },
+  BW_PAYMENT_MISMATCH: {
+    status: 422,
+    title: "The payment's amount or currency does not match the order's",
+  },
   BW_NOT_YET_ADMITTED: { status: 409, title: 'Your number has not been called yet' },
   BW_QUEUE_CLOSED: { status: 409, title: 'The waiting room for this event is closed' },
   BW_QUEUE_FULL: { status: 409, title: 'The shop is full; try again in a moment' },
