@@ -1,5 +1,5 @@
 import cluster from 'node:cluster'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -199,10 +199,13 @@ async function audit(argv: string[]): Promise<number> {
   const terminal = process.stderr.isTTY
   let lastProgress = 0
   return auditCommand(argv, {
-    open: () => {
+    open: async () => {
       const config = loadConfig()
+      const dataDir = pgliteDir(config)
+      // Checking must not leave a new, empty embedded database behind.
+      if (!config.databaseUrl && (!dataDir || !existsSync(dataDir))) return null
       process.umask(0o077)
-      return openDatabase({ url: config.databaseUrl, dataDir: pgliteDir(config), poolSize: 1 })
+      return openDatabase({ url: config.databaseUrl, dataDir, poolSize: 1 })
     },
     out: (line) => {
       if (terminal && lastProgress > 0) process.stderr.write('\r\x1b[K')

@@ -20,7 +20,8 @@ export class AuditUsageError extends Error {}
 export const brokenExitCode = 3
 
 export interface AuditCommandIo {
-  open: () => Promise<Database>
+  /** The database, or null when there is none to check (no embedded one in DATA_DIR). */
+  open: () => Promise<Database | null>
   out: (line: string) => void
   /** Progress on a long chain; a terminal gets it as one line rewritten. */
   progress: (line: string) => void
@@ -48,6 +49,10 @@ export async function auditCommand(argv: string[], io: AuditCommandIo): Promise<
     throw new AuditUsageError('--batch must be a number from 1 to 1000000')
 
   const database = await io.open()
+  if (!database) {
+    io.out('no database to check: set DATABASE_URL, or DATA_DIR to the embedded one')
+    return 1
+  }
   try {
     const [table] = await database.rows<{ present: boolean }>(
       sql`SELECT to_regclass('audit_log') IS NOT NULL AS present`,
