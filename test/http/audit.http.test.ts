@@ -207,3 +207,20 @@ test('audit verify finds an entry removed or changed behind the trigger, and nam
   const headless = await app.audit.verify()
   assert.equal(headless.broken?.id, ids[3])
 })
+
+test('entries recorded at once are written together, each answered with its own place in one chain', async (t) => {
+  const app = await build(t)
+  const views = await Promise.all(
+    Array.from({ length: 60 }, (_, i) =>
+      app.audit.record({ actor: { id: null, role: null, ip: null }, action: 'test.burst', details: { i } }),
+    ),
+  )
+  assert.deepEqual(
+    views.map((view) => view.details.i),
+    Array.from({ length: 60 }, (_, i) => i),
+  )
+  assert.equal(new Set(views.map((view) => view.id)).size, 60)
+  const result = await app.audit.verify({ batch: 7 })
+  assert.equal(result.broken, null)
+  assert.equal(result.head, views.toSorted((x, y) => x.id - y.id).at(-1)?.hash)
+})

@@ -72,14 +72,18 @@ test('two replicas appending 400 entries at once keep one unbroken chain', async
 
 test('lab switch off the append lock: the same appends fork the chain (the test can fail)', async (t) => {
   const [a, b] = await replicas(t, { LAB_MODE: 'true', LAB_DISABLE_GUARDS: 'audit' })
-  await appendTogether([a, b], 400, 40)
-  const [forks] = await a.database.rows<{ n: number }>(
-    sql`SELECT count(*)::int AS n FROM (SELECT prev_hash FROM audit_log GROUP BY prev_hash HAVING count(*) > 1) f`,
-  )
-  assert.ok((forks?.n ?? 0) > 0, 'expected entries that follow the same entry')
+  // A race, so a few rounds at most until two entries follow the same one.
+  let forks = 0
+  for (let round = 0; round < 5 && forks === 0; round++) {
+    await appendTogether([a, b], 400, 40)
+    const [found] = await a.database.rows<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM (SELECT prev_hash FROM audit_log GROUP BY prev_hash HAVING count(*) > 1) f`,
+    )
+    forks = found?.n ?? 0
+  }
+  assert.ok(forks > 0, 'expected entries that follow the same entry')
   const result = await a.audit.verify()
   assert.ok(result.broken, 'verify must find the fork')
-  assert.ok(result.checked < 400)
 })
 
 test('PostgreSQL refuses UPDATE, DELETE and TRUNCATE of the audit log, and verify finds a row removed behind the trigger', async (t) => {

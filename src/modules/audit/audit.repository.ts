@@ -37,29 +37,42 @@ export class AuditRepository {
   ) {}
 
   /**
-   * Appends one entry after the last one, in one transaction: under the lock, the last hash is
-   * read and the new entry's id drawn, so ids follow the chain's order on every replica.
+   * Appends entries after the last one, in order, in one transaction: under the lock, the last
+   * hash is read and the new ids drawn, so ids follow the chain's order on every replica.
    */
-  async append(entry: NewEntry, now: Date): Promise<StoredEntry> {
+  async append(entries: NewEntry[], now: Date): Promise<StoredEntry[]> {
+    if (entries.length === 0) return []
     return guard(
       this.db.transaction(async (tx) => {
         const rows = async <T>(query: SQL) => ((await tx.execute(query)) as unknown as { rows: T[] }).rows
         if (this.serialise) await tx.execute(sql`SELECT pg_advisory_xact_lock(${appendLockId})`)
         const [last] = await rows<{ hash: string }>(sql`SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`)
-        const [drawn] = await rows<{ id: string }>(
-          sql`SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))::text AS id`,
+        const ids = (
+          await rows<{ id: string }>(
+            sql`SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))::text AS id
+              FROM generate_series(1, ${entries.length})`,
+          )
         )
-        const prevHash = last?.hash ?? genesisHash
-        // Stored to the millisecond (precision 3), so the hash of what is read back is the same.
-        const chained: ChainedEntry = { ...entry, id: Number(drawn?.id), at: new Date(now.getTime()) }
-        const hash = entryHash(prevHash, chained)
+          .map((row) => Number(row.id))
+          .sort((a, b) => a - b)
+        let prevHash = last?.hash ?? genesisHash
+        const stored = entries.map((entry, i) => {
+          // Stored to the millisecond (precision 3), so the hash of what is read back is the same.
+          const chained: ChainedEntry = { ...entry, id: ids[i] as number, at: new Date(now.getTime()) }
+          const linked = { ...chained, prevHash, hash: entryHash(prevHash, chained) }
+          prevHash = linked.hash
+          return linked
+        })
+        const values = stored.map(
+          (e) =>
+            sql`(${e.id}, ${e.at.toISOString()}, ${e.actorId}, ${e.actorRole}, ${e.actorIp}, ${e.action},
+              ${e.target}, ${JSON.stringify(e.details)}::jsonb, ${e.prevHash}, ${e.hash})`,
+        )
         await tx.execute(
           sql`INSERT INTO audit_log (id, at, actor_id, actor_role, actor_ip, action, target, details, prev_hash, hash)
-            VALUES (${chained.id}, ${chained.at.toISOString()}, ${chained.actorId}, ${chained.actorRole},
-              ${chained.actorIp}, ${chained.action}, ${chained.target}, ${JSON.stringify(chained.details)}::jsonb,
-              ${prevHash}, ${hash})`,
+            VALUES ${sql.join(values, sql`, `)}`,
         )
-        return { ...chained, prevHash, hash }
+        return stored
       }),
     )
   }
