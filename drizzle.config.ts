@@ -9,6 +9,7 @@ export default defineConfig({
     './src/modules/sales/sales.tables.ts',
     './src/modules/outbox/outbox.tables.ts',
     './src/modules/waiting-room/queue.tables.ts',
+    './src/modules/audit/audit.tables.ts',
   ],
   out: './drizzle',
 })

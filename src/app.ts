@@ -6,6 +6,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import type { Config, Role } from './config.ts'
 import { accountsPlugin } from './modules/accounts/accounts.plugin.ts'
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts'
+import { auditPlugin } from './modules/audit/audit.plugin.ts'
+import { auditRoutes } from './modules/audit/audit.routes.ts'
 import { eventsPlugin } from './modules/events/events.plugin.ts'
 import { eventsRoutes } from './modules/events/events.routes.ts'
 import { outboxPlugin } from './modules/outbox/outbox.plugin.ts'
@@ -176,6 +178,7 @@ export async function buildApp({
   })
 
   // Domain services.
+  await app.register(auditPlugin, { serialiseAppends: !config.disabledGuards.has('audit') })
   await app.register(accountsPlugin)
   await app.register(stockPlugin)
   await app.register(eventsPlugin)
@@ -198,6 +201,7 @@ export async function buildApp({
     await app.register(holdsRoutes)
     await app.register(ordersRoutes)
     await app.register(paymentsRoutes)
+    await app.register(auditRoutes)
   }
   if (servesGateway(config.role)) await app.register(queueRoutes)
   // Last: its catch-all route serves the web app for any path no API route claimed.

@@ -39,7 +39,7 @@ const EnvSchema = Type.Object({
   PAYMENT_LATE_SUCCESS_DELAY_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 2000 }),
   NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
   LAB_DISABLE_GUARDS: Type.Optional(
-    Type.String({ pattern: '^(inventory|idempotency)(,(inventory|idempotency))*$' }),
+    Type.String({ pattern: '^(inventory|idempotency|audit)(,(inventory|idempotency|audit))*$' }),
   ),
   QUEUE_TICK_MS: Type.Integer({ minimum: 0, default: 200 }),
   QUEUE_REFRESH_MS: Type.Integer({ minimum: 0, default: 250 }),
@@ -105,6 +105,8 @@ export interface Config {
   startTimeoutMs: number
   bodyLimitBytes: number
   labMode: boolean
+  /** Guards switched off to watch the failure happen; only ever non-empty with LAB_MODE=true. */
+  disabledGuards: ReadonlySet<LabGuard>
   /** Peers whose `X-Forwarded-For` is believed; none by default. */
   trustedProxies: string[]
   /** Per client address, by route class; 0 in the environment leaves a class unlimited. */
@@ -129,7 +131,7 @@ export interface Config {
   natsUrl: string | null
 }
 
-export const labGuards = ['inventory', 'idempotency'] as const
+export const labGuards = ['inventory', 'idempotency', 'audit'] as const
 export type LabGuard = (typeof labGuards)[number]
 
 export interface SalesConfig {
@@ -204,6 +206,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       `METRICS_PORT=${env.METRICS_PORT}: must differ from PORT (0 serves metrics on PORT)`,
     )
   if (problems.size > 0) throw new ConfigError([...problems.values()])
+  const disabledGuards: ReadonlySet<LabGuard> = new Set(
+    env.LAB_MODE === 'true' && env.LAB_DISABLE_GUARDS
+      ? (env.LAB_DISABLE_GUARDS.split(',') as LabGuard[])
+      : [],
+  )
 
   return {
     port: env.PORT,
@@ -224,6 +231,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     startTimeoutMs: env.START_TIMEOUT_MS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     labMode: env.LAB_MODE === 'true',
+    disabledGuards,
     trustedProxies: env.TRUST_PROXY.split(',')
       .map((entry) => entry.trim())
       .filter((entry) => entry !== ''),
@@ -247,11 +255,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       holdSweepIntervalMs: env.HOLD_SWEEP_INTERVAL_MS,
       idempotencyKeyTtlSeconds: env.IDEMPOTENCY_KEY_TTL_SECONDS,
       paymentLateSuccessDelayMs: env.PAYMENT_LATE_SUCCESS_DELAY_MS,
-      disabledGuards: new Set(
-        env.LAB_MODE === 'true' && env.LAB_DISABLE_GUARDS
-          ? (env.LAB_DISABLE_GUARDS.split(',') as LabGuard[])
-          : [],
-      ),
+      disabledGuards,
     },
     waitingRoom: {
       tickMs: env.QUEUE_TICK_MS,

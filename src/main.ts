@@ -1,5 +1,5 @@
 import cluster from 'node:cluster'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -8,6 +8,7 @@ import { pino } from 'pino'
 import { buildApp, version } from './app.ts'
 import { type Config, ConfigError, loadConfig, maskUrl } from './config.ts'
 import { LoadUsageError, loadCommand } from './lab/load/load.command.ts'
+import { AuditUsageError, auditCommand } from './modules/audit/audit.command.ts'
 import { seedDemoEvents } from './modules/events/events.seed.ts'
 import { dashboards, grafanaJson } from './ops/dashboards.ts'
 import { parseSloSpec, sloRules } from './ops/slo.rules.ts'
@@ -35,6 +36,8 @@ Commands:
   slo [--out F]       print the Prometheus SLO rules generated from deploy/slo/slos.yaml
   dashboards --out D  write the Grafana dashboards into directory D
   load <scenario>     drive a load lab scenario (rush, shop, soak); "breakwater load --help"
+  audit verify        check the audit log's hash chain: exit 0 when intact, 3 naming the
+                      first broken entry; "breakwater audit --help"
 
 Options:
   -h, --help          show this help
@@ -46,6 +49,7 @@ Embedded defaults: PGlite in DATA_DIR (./data), queue state in process, port 808
 async function main(argv: string[]): Promise<number> {
   // The load lab has many options of its own; it parses them itself.
   if (argv[0] === 'load') return loadCommand(argv.slice(1), { admin: loadConfig().admin })
+  if (argv[0] === 'audit') return audit(argv.slice(1))
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -191,6 +195,33 @@ async function migrate(config: Config): Promise<number> {
   return 0
 }
 
+async function audit(argv: string[]): Promise<number> {
+  const terminal = process.stderr.isTTY
+  let lastProgress = 0
+  return auditCommand(argv, {
+    open: async () => {
+      const config = loadConfig()
+      const dataDir = pgliteDir(config)
+      // Checking must not leave a new, empty embedded database behind.
+      if (!config.databaseUrl && (!dataDir || !existsSync(dataDir))) return null
+      process.umask(0o077)
+      return openDatabase({ url: config.databaseUrl, dataDir, poolSize: 1 })
+    },
+    out: (line) => {
+      if (terminal && lastProgress > 0) process.stderr.write('\r\x1b[K')
+      console.log(line)
+    },
+    // A terminal sees one line rewritten; a log gets a line every 10 seconds at most.
+    progress: (line) => {
+      const now = Date.now()
+      if (terminal) process.stderr.write(`\r\x1b[K${line}`)
+      else if (now - lastProgress >= 10_000) process.stderr.write(`${line}\n`)
+      else return
+      lastProgress = now
+    },
+  })
+}
+
 async function seed(config: Config): Promise<number> {
   const app = await buildApp({ config, logger: false })
   try {
@@ -243,6 +274,7 @@ main(process.argv.slice(2)).then(
     else if (
       error instanceof UsageError ||
       error instanceof LoadUsageError ||
+      error instanceof AuditUsageError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
       console.error(`breakwater: ${(error as Error).message}\nRun "breakwater --help" for usage.`)

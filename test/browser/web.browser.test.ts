@@ -282,6 +282,16 @@ test('an admin opens a sale with a waiting room; three buyers are admitted in jo
     undefined,
     wait,
   )
+  // The audit log lists what the admin did, newest first.
+  await console_.getByRole('button', { name: 'Newest' }).click()
+  await console_.waitForFunction(
+    () =>
+      ['event.created', 'queue.paused', 'auth.login'].every((action) =>
+        document.querySelector(`[data-testid=admin-audit] tr[data-action="${action}"]`),
+      ),
+    undefined,
+    wait,
+  )
   await capture(console_, 'admin-console')
 
   await ana.goto('/')

@@ -921,6 +921,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first, in keyset pages
+         * @description Admin actions, sign-ins, failed sign-ins and registrations. Page on with `after` = the `next` of the page before; `action` filters by one action or a prefix (`auth.*`).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Entries older than this id */
+                    after?: number;
+                    limit: number;
+                    /** @description One action (queue.paused), or every action under a prefix (queue.*) */
+                    action?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                /** @description Sequence number: the chain runs in this order */
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                actor: {
+                                    /** @description The account; null for a failed sign-in */
+                                    id: string | null;
+                                    role: string | null;
+                                    ip: string | null;
+                                };
+                                /** @description A dotted name: event.created, queue.paused, auth.login_failed */
+                                action: string;
+                                target: string | null;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description sha256 of the previous hash and this entry */
+                                hash: string;
+                            }[];
+                            /** @description Pass as `after` for the next (older) page; null on the last one */
+                            next: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/{eventId}/queue/join": {
         parameters: {
             query?: never;

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { addressKey } from '../../platform/http/client.address.ts'
 import { laneAccepts, laneRoute } from '../../platform/http/crowd.lane.ts'
 import { principalOf } from '../../platform/security/auth.plugin.ts'
+import { actorOf } from '../audit/audit.plugin.ts'
 import { LoginBodySchema, PublicUserSchema, RegisterBodySchema, SessionSchema } from './accounts.schemas.ts'
 
 /** Guests, registration, sign-in and `GET /me`. */
@@ -35,7 +36,15 @@ export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: SessionSchema },
       },
     },
-    async (request, reply) => reply.code(201).send(await app.accounts.register(request.body)),
+    async (request, reply) => {
+      const session = await app.accounts.register(request.body)
+      await app.audit.record({
+        actor: actorOf(request, session.user),
+        action: 'auth.registered',
+        target: session.user.id,
+      })
+      return reply.code(201).send(session)
+    },
   )
   app.post(
     '/api/v1/auth/login',
@@ -50,7 +59,22 @@ export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionSchema },
       },
     },
-    async (request) => app.accounts.login(request.body, addressKey(app.clientAddresses.of(request.raw))),
+    async (request) => {
+      const email = request.body.email.trim().toLowerCase()
+      const session = await app.accounts
+        .login(request.body, addressKey(app.clientAddresses.of(request.raw)))
+        .catch(async (error) => {
+          if (error?.code === 'BW_BAD_CREDENTIALS')
+            await app.audit.record({ actor: actorOf(request), action: 'auth.login_failed', target: email })
+          throw error
+        })
+      await app.audit.record({
+        actor: actorOf(request, session.user),
+        action: 'auth.login',
+        target: session.user.id,
+      })
+      return session
+    },
   )
   app.get(
     '/api/v1/me',

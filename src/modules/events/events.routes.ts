@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { actorOf } from '../audit/audit.plugin.ts'
 import {
   CreateEventBodySchema,
   EventParamsSchema,
@@ -22,7 +23,18 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: EventSchema },
       },
     },
-    async (request, reply) => reply.code(201).send(await app.events.create(request.body)),
+    async (request, reply) => {
+      const event = await app.events.create(request.body)
+      // What was asked for, but a seat map only by its size.
+      const { seatMap, ...asked } = request.body
+      await app.audit.record({
+        actor: actorOf(request),
+        action: 'event.created',
+        target: event.id,
+        details: { ...asked, capacity: event.capacity, seated: seatMap !== undefined },
+      })
+      return reply.code(201).send(event)
+    },
   )
   app.get(
     '/api/v1/events',

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { laneAccepts, laneRoute } from '../../platform/http/crowd.lane.ts'
 import { bearerPrincipal } from '../../platform/security/auth.plugin.ts'
+import { actorOf } from '../audit/audit.plugin.ts'
 import {
   ConfigureQueueBodySchema,
   EnterResponseSchema,
@@ -17,6 +18,9 @@ function ticketOf(headers: IncomingHttpHeaders): string | undefined {
   const header = headers['x-queue-ticket']
   return typeof header === 'string' ? header : undefined
 }
+
+/** The audit log's name for each room state an admin sets; a change of rate alone is `queue.configured`. */
+const stateActions = { open: 'queue.opened', paused: 'queue.paused', closed: 'queue.closed' } as const
 
 /** The waiting room: join, status, enter, the public frontier and the operator's controls. */
 export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -143,6 +147,16 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: FrontierSchema },
       },
     },
-    async (request) => queue.configure(request.params.eventId, request.body),
+    async (request) => {
+      const frontier = await queue.configure(request.params.eventId, request.body)
+      const { state } = request.body
+      await app.audit.record({
+        actor: actorOf(request),
+        action: state ? stateActions[state] : 'queue.configured',
+        target: request.params.eventId,
+        details: request.body,
+      })
+      return frontier
+    },
   )
 }

@@ -2,10 +2,11 @@ import { useCallback, useEffect, useState } from 'react'
 import { api, type EventInfo, type Session, saveSession } from '../api.ts'
 import { ErrorNotice } from '../components.tsx'
 import { useI18n } from '../i18n.tsx'
+import { AuditLogPanel } from './AuditLogPanel.tsx'
 import { EventForm } from './EventForm.tsx'
 import { LivePanel } from './LivePanel.tsx'
 
-/** The signed-in console: the event form beside the live panel of the chosen event. */
+/** The signed-in console: the event form beside the live panel of the chosen event, the audit log below. */
 export function AdminConsole({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   const { t } = useI18n()
   const [events, setEvents] = useState<EventInfo[]>([])
@@ -56,6 +57,7 @@ export function AdminConsole({ session, onSignOut }: { session: Session; onSignO
           {event ? <LivePanel key={event.id} event={event} token={session.accessToken} /> : null}
         </section>
       </div>
+      <AuditLogPanel token={session.accessToken} />
     </section>
   )
 }
