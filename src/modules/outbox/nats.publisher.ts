@@ -5,8 +5,10 @@ export const outboxStream = 'BREAKWATER_OUTBOX'
 export const subjectOf = (topic: string) => `breakwater.${topic}`
 
 /**
- * Publishes outbox messages to NATS JetStream. The outbox row id is the message id, so a row the
- * relay ships twice (it delivers at least once) is stored once within the stream's dedup window.
+ * Publishes outbox messages to NATS JetStream. The message id is the row's key (an order id, unique
+ * across databases) with its row id, so a row the relay ships twice (it delivers at least once) is
+ * stored once within the stream's dedup window, while row 1 of another database sharing the stream
+ * (another deployment, a fresh test database) is not taken for a duplicate and dropped.
  */
 export class NatsPublisher implements OutboxPublisher {
   private constructor(
@@ -30,7 +32,7 @@ export class NatsPublisher implements OutboxPublisher {
       subjectOf(message.topic),
       new TextEncoder().encode(JSON.stringify(message)),
       {
-        msgID: `outbox-${message.id}`,
+        msgID: messageId(message),
         timeout: 2000,
       },
     )
@@ -39,4 +41,9 @@ export class NatsPublisher implements OutboxPublisher {
   async close(): Promise<void> {
     await this.connection.drain()
   }
+}
+
+/** JetStream's dedup id of an outbox row; rows written before keys were kept have only their id. */
+export function messageId(message: OutboxMessage): string {
+  return message.key === null ? `outbox-${message.id}` : `outbox-${message.key}-${message.id}`
 }
