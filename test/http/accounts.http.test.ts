@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { sql } from 'drizzle-orm'
+import type { FastifyInstance } from 'fastify'
+import { standingCache } from '../../src/platform/security/account.standing.ts'
 import { bearer, build, testAdmin } from '../support/app.builder.ts'
+import { createEvent, createQueuedEvent, eventInput } from '../support/test.data.ts'
 
 test('a guest gets a token that /me accepts, with no account row', async (t) => {
   const app = await build(t)
@@ -123,4 +127,195 @@ test('admin-only routes answer 403 to customers and 401 to strangers', async (t)
   assert.equal(customer.json().code, 'BW_FORBIDDEN')
   const stranger = await app.inject({ method: 'POST', url: '/api/v1/events', payload: body })
   assert.equal(stranger.statusCode, 401)
+})
+
+/** Registers a customer; returns its id and bearer header. */
+async function registered(
+  app: FastifyInstance,
+  email: string,
+  password = 'correct horse battery',
+): Promise<{ id: string; authorization: string }> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email, password },
+  })
+  assert.equal(response.statusCode, 201, response.body)
+  return { id: response.json().user.id, authorization: `Bearer ${response.json().accessToken}` }
+}
+
+async function signIn(app: FastifyInstance, email: string, password: string) {
+  return app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } })
+}
+
+/** What each sensitive route answers the bearer header: admin route, event creation, holds, orders, /me. */
+async function sensitiveAnswers(
+  app: FastifyInstance,
+  eventId: string,
+  authorization: string,
+): Promise<Record<string, string>> {
+  const headers = { authorization }
+  const answers = {
+    'create event': await app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers,
+      payload: eventInput(),
+    }),
+    'event orders': await app.inject({ url: `/api/v1/events/${eventId}/orders`, headers }),
+    'pause queue': await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/events/${eventId}/queue`,
+      headers,
+      payload: { state: 'paused' },
+    }),
+    hold: await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${eventId}/holds`,
+      headers,
+      payload: { quantity: 1 },
+    }),
+    orders: await app.inject({ url: '/api/v1/orders', headers }),
+    me: await app.inject({ url: '/api/v1/me', headers }),
+  }
+  return Object.fromEntries(
+    Object.entries(answers).map(([name, response]) => [
+      name,
+      `${response.statusCode} ${response.statusCode >= 400 ? response.json().code : ''}`.trim(),
+    ]),
+  )
+}
+
+const refusedEverywhere = {
+  'create event': '401 BW_TOKEN_INVALID',
+  'event orders': '401 BW_TOKEN_INVALID',
+  'pause queue': '401 BW_TOKEN_INVALID',
+  hold: '401 BW_TOKEN_INVALID',
+  orders: '401 BW_TOKEN_INVALID',
+  me: '401 BW_TOKEN_INVALID',
+}
+
+test('an admin demoted, given a new password, then deleted: each step ends the tokens before it', async (t) => {
+  const app = await build(t)
+  const admin = await bearer(app, 'admin')
+  const eventId = await createEvent(app, admin)
+  const { id } = await registered(app, 'second-admin@example.com')
+  await app.accounts.changeRole(id, 'admin')
+  const asAdmin = await signIn(app, 'second-admin@example.com', 'correct horse battery')
+  const adminToken = `Bearer ${asAdmin.json().accessToken}`
+  assert.equal((await sensitiveAnswers(app, eventId, adminToken))['create event'], '201')
+
+  await app.accounts.changeRole(id, 'customer')
+  assert.deepEqual(await sensitiveAnswers(app, eventId, adminToken), refusedEverywhere)
+  const asCustomer = `Bearer ${(await signIn(app, 'second-admin@example.com', 'correct horse battery')).json().accessToken}`
+  assert.deepEqual(await sensitiveAnswers(app, eventId, asCustomer), {
+    'create event': '403 BW_FORBIDDEN',
+    'event orders': '403 BW_FORBIDDEN',
+    'pause queue': '403 BW_FORBIDDEN',
+    hold: '201',
+    orders: '200',
+    me: '200',
+  })
+
+  await app.accounts.changePassword(id, 'another horse battery')
+  assert.deepEqual(await sensitiveAnswers(app, eventId, asCustomer), refusedEverywhere)
+  assert.equal((await signIn(app, 'second-admin@example.com', 'correct horse battery')).statusCode, 401)
+  const afterReset = await signIn(app, 'second-admin@example.com', 'another horse battery')
+  assert.equal(afterReset.statusCode, 200)
+  const latest = `Bearer ${afterReset.json().accessToken}`
+
+  await app.accounts.deleteAccount(id)
+  assert.deepEqual(await sensitiveAnswers(app, eventId, latest), refusedEverywhere)
+  assert.equal((await signIn(app, 'second-admin@example.com', 'another horse battery')).statusCode, 401)
+  // The configured admin was never touched.
+  assert.equal((await sensitiveAnswers(app, eventId, admin.authorization))['create event'], '201')
+})
+
+test('an account deleted behind the app (another replica, SQL) is refused once the standing cache expires', async (t) => {
+  const app = await build(t)
+  const admin = await bearer(app, 'admin')
+  const eventId = await createEvent(app, admin)
+  await app.database.rows(sql`DELETE FROM users WHERE lower(email) = lower(${testAdmin.email})`)
+  const realNow = Date.now
+  t.mock.method(Date, 'now', () => realNow() + standingCache.ttlMs + 1)
+  assert.deepEqual(await sensitiveAnswers(app, eventId, admin.authorization), refusedEverywhere)
+})
+
+test('an admin demoted behind the app is refused on admin routes once the standing cache expires', async (t) => {
+  const app = await build(t)
+  const admin = await bearer(app, 'admin')
+  const eventId = await createEvent(app, admin)
+  // Only the role, as an operator at a SQL prompt might: the token's role no longer matches.
+  await app.database.rows(
+    sql`UPDATE users SET role = 'customer' WHERE lower(email) = lower(${testAdmin.email})`,
+  )
+  const realNow = Date.now
+  t.mock.method(Date, 'now', () => realNow() + standingCache.ttlMs + 1)
+  const answers = await sensitiveAnswers(app, eventId, admin.authorization)
+  assert.deepEqual([answers['create event'], answers['event orders']], Array(2).fill('401 BW_TOKEN_INVALID'))
+})
+
+test('logout answers 204 and ends every session of the account; a guest cannot log out', async (t) => {
+  const app = await build(t)
+  const eventId = await createEvent(app, await bearer(app, 'admin'))
+  const first = await registered(app, 'leaving@example.com')
+  const second = `Bearer ${(await signIn(app, 'leaving@example.com', 'correct horse battery')).json().accessToken}`
+  const out = await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: first })
+  assert.equal(out.statusCode, 204)
+  assert.equal(out.body, '')
+  for (const token of [first.authorization, second]) {
+    const answers = await sensitiveAnswers(app, eventId, token)
+    assert.deepEqual([answers.hold, answers.orders, answers.me], Array(3).fill('401 BW_TOKEN_INVALID'))
+  }
+  const again = await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: first })
+  assert.equal(again.statusCode, 401)
+  // Signing in again works, with a token the logout did not touch.
+  const back = `Bearer ${(await signIn(app, 'leaving@example.com', 'correct horse battery')).json().accessToken}`
+  assert.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: back } })).statusCode, 200)
+
+  const guest = await bearer(app, 'guest')
+  const guestOut = await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: guest })
+  assert.equal(guestOut.statusCode, 403)
+  assert.equal(guestOut.json().code, 'BW_FORBIDDEN')
+  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/logout' })).statusCode, 401)
+})
+
+test('a restart with the same ADMIN_PASSWORD keeps the admin signed in; a new one signs it out', async (t) => {
+  const app = await build(t)
+  const admin = await bearer(app, 'admin')
+  await app.accounts.bootstrapAdmin(testAdmin.email, testAdmin.password)
+  assert.equal((await app.inject({ url: '/api/v1/me', headers: admin })).statusCode, 200)
+  await app.accounts.bootstrapAdmin(testAdmin.email, 'a brand new admin password')
+  assert.equal((await app.inject({ url: '/api/v1/me', headers: admin })).statusCode, 401)
+})
+
+test("the crowd's routes (guest, join, status, enter) never look an account up", async (t) => {
+  const app = await build(t)
+  const eventId = await createQueuedEvent(app, { admissionRatePerSec: 100 })
+  const account = await registered(app, 'crowd@example.com')
+  const confirm = t.mock.method(app.accountStandings, 'confirm')
+  const guestJoin = await app.inject({
+    method: 'POST',
+    url: `/api/v1/events/${eventId}/queue/join?guest=true`,
+  })
+  assert.equal(guestJoin.statusCode, 201)
+  const join = await app.inject({
+    method: 'POST',
+    url: `/api/v1/events/${eventId}/queue/join`,
+    headers: account,
+  })
+  assert.equal(join.statusCode, 201)
+  const ticket = join.json().ticket
+  const status = await app.inject({
+    url: `/api/v1/events/${eventId}/queue/status`,
+    headers: { 'x-queue-ticket': ticket },
+  })
+  assert.equal(status.statusCode, 200)
+  const enter = await app.inject({
+    method: 'POST',
+    url: `/api/v1/events/${eventId}/queue/enter`,
+    headers: { ...account, 'x-queue-ticket': ticket },
+  })
+  assert.ok([200, 409].includes(enter.statusCode), enter.body)
+  assert.equal(confirm.mock.callCount(), 0)
 })

@@ -15,14 +15,12 @@ declare module 'fastify' {
 export const accountsPlugin = fp(
   async (app) => {
     const hashing = new HashingSlots()
+    const repository = new AccountsRepository(app.database.db)
+    // The auth guards check every signed-in account's token against the accounts table.
+    app.accountStandings.readFrom((userId) => repository.standingOf(userId))
     app.decorate(
       'accounts',
-      new AccountsService(
-        new AccountsRepository(app.database.db),
-        app.accessTokens,
-        hashing,
-        new LoginThrottle(),
-      ),
+      new AccountsService(repository, app.accessTokens, hashing, new LoginThrottle(), app.accountStandings),
     )
     new Gauge({
       name: 'breakwater_password_hashes',

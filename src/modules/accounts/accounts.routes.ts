@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { addressKey } from '../../platform/http/client.address.ts'
 import { laneAccepts, laneRoute } from '../../platform/http/crowd.lane.ts'
 import { principalOf } from '../../platform/security/auth.plugin.ts'
 import { actorOf } from '../audit/audit.plugin.ts'
 import { LoginBodySchema, PublicUserSchema, RegisterBodySchema, SessionSchema } from './accounts.schemas.ts'
 
-/** Guests, registration, sign-in and `GET /me`. */
+/** Guests, registration, sign-in and out, and `GET /me`. */
 export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['accounts']
   // The crowd's first request, so it is served by the crowd's lane too.
@@ -74,6 +75,24 @@ export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         target: session.user.id,
       })
       return session
+    },
+  )
+  app.post(
+    '/api/v1/auth/logout',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags,
+        summary: 'Sign out: every access token of the account stops working',
+        description:
+          "Ends all of the account's sessions, on every device. A guest token names no account and cannot be revoked (403 BW_FORBIDDEN): discard it.",
+        security: [{ bearer: [] }],
+        response: { 204: Type.Null() },
+      },
+    },
+    async (request, reply) => {
+      await app.accounts.logout(principalOf(request))
+      return reply.code(204).send(null)
     },
   )
   app.get(

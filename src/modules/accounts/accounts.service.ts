@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { AppError } from '../../platform/http/errors.catalogue.ts'
-import type { AccessTokens, Principal } from '../../platform/security/access.tokens.ts'
+import type { AccessTokens, AccountRole, Principal } from '../../platform/security/access.tokens.ts'
+import type { AccountStandings, Standing } from '../../platform/security/account.standing.ts'
 import type { AccountsRepository } from './accounts.repository.ts'
 import type { UserRow } from './accounts.tables.ts'
 import type { LoginThrottle } from './login.throttle.ts'
@@ -28,6 +29,8 @@ export class AccountsService {
     /** Bounds the password hashes that sign-ins and registrations compute at once. */
     private readonly hashing: HashingSlots,
     private readonly throttle: LoginThrottle,
+    /** Told of every change that ends an account's sessions, so this process refuses them at once. */
+    private readonly standings: AccountStandings,
   ) {}
 
   /** A guest needs no row: the signed token is the whole identity, so a crowd costs no writes. */
@@ -85,14 +88,63 @@ export class AccountsService {
     return toPublicUser(row)
   }
 
-  /** Makes sure the configured admin exists with the configured password. */
+  /** Signs out: every access token of the account stops working, on this process at once. */
+  async logout(principal: Principal): Promise<void> {
+    if (principal.guest)
+      throw new AppError('BW_FORBIDDEN', 'A guest token names no account to sign out of; discard it')
+    this.record(principal.id, await this.repository.revokeTokens(principal.id))
+  }
+
+  /** Makes the account a customer or an admin; its sessions end (they carry the old role). */
+  async changeRole(userId: string, role: AccountRole): Promise<void> {
+    this.recordChange(userId, await this.repository.setRole(userId, role))
+  }
+
+  /** Sets a new password; every session of the account ends. */
+  async changePassword(userId: string, password: string): Promise<void> {
+    const passwordHash = await this.hashing.run(() => passwordHasher.hash(password))
+    this.recordChange(userId, await this.repository.setPasswordHash(userId, passwordHash))
+  }
+
+  /** Deletes the account; its tokens are refused from then on. */
+  async deleteAccount(userId: string): Promise<void> {
+    const deleted = await this.repository.delete(userId)
+    this.standings.record(userId, null)
+    if (!deleted) throw new AppError('BW_NOT_FOUND', 'No such account')
+  }
+
+  /**
+   * Makes sure the configured admin exists with the configured password. An admin already so is
+   * left alone, so that a restart (of every replica, in a rollout) does not end its sessions.
+   */
   async bootstrapAdmin(email: string, password: string): Promise<PublicUser> {
+    const existing = await this.repository.findByEmail(email.trim())
+    if (existing?.role === 'admin' && (await passwordHasher.verify(password, existing.passwordHash)))
+      return toPublicUser(existing)
     const row = await this.repository.upsertAdmin(email.trim(), await passwordHasher.hash(password))
+    this.record(row.id, row)
     return toPublicUser(row)
   }
 
   private sessionForUser(row: UserRow): Promise<Session> {
-    return this.sessionFor({ id: row.id, role: row.role, guest: false }, toPublicUser(row))
+    // The row was just read: as good a standing as any, and the next request need not read it again.
+    this.record(row.id, row)
+    return this.sessionFor(
+      { id: row.id, role: row.role, guest: false, tokenVersion: row.tokenVersion },
+      toPublicUser(row),
+    )
+  }
+
+  private recordChange(userId: string, standing: Standing | undefined): void {
+    this.record(userId, standing)
+    if (!standing) throw new AppError('BW_NOT_FOUND', 'No such account')
+  }
+
+  private record(userId: string, standing: Standing | undefined): void {
+    this.standings.record(
+      userId,
+      standing ? { tokenVersion: standing.tokenVersion, role: standing.role } : null,
+    )
   }
 
   private async sessionFor(principal: Principal, user: PublicUser): Promise<Session> {

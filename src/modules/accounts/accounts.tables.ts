@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { check, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
 export const users = pgTable(
   'users',
@@ -11,6 +11,9 @@ export const users = pgTable(
       .notNull()
       .default('customer'),
     displayName: text('display_name'),
+    // Carried in every access token of the account; a change of role or password, a sign-out or a
+    // deletion moves it on, and tokens carrying an older one are refused.
+    tokenVersion: integer('token_version').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [

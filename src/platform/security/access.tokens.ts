@@ -9,6 +9,11 @@ export interface Principal {
   role: AccountRole
   /** A guest has no account row: a cheap identity for a crowd. */
   guest: boolean
+  /**
+   * The account's token version when the token was signed (see `AccountStandings`); absent for a
+   * guest, which has no account to revoke. A token signed before versions existed counts as 0.
+   */
+  tokenVersion?: number
 }
 
 /** Signs and verifies access tokens (HS256 JWTs with expiry). */
@@ -25,7 +30,11 @@ export class AccessTokens {
 
   async sign(principal: Principal): Promise<{ token: string; expiresAt: Date }> {
     return this.codec.sign(
-      { sub: principal.id, role: principal.role, ...(principal.guest ? { guest: true } : {}) },
+      {
+        sub: principal.id,
+        role: principal.role,
+        ...(principal.guest ? { guest: true } : { ver: principal.tokenVersion ?? 0 }),
+      },
       this.ttlSeconds,
     )
   }
@@ -41,10 +50,15 @@ export class AccessTokens {
         error.reason === 'expired' ? 'The access token has expired' : undefined,
       )
     }
-    const role = payload.role
-    if (typeof payload.sub !== 'string' || (role !== 'customer' && role !== 'admin')) {
+    const { role, ver } = payload
+    if (
+      typeof payload.sub !== 'string' ||
+      (role !== 'customer' && role !== 'admin') ||
+      (ver !== undefined && !Number.isSafeInteger(ver))
+    ) {
       throw new AppError('BW_TOKEN_INVALID')
     }
-    return { id: payload.sub, role, guest: payload.guest === true }
+    if (payload.guest === true) return { id: payload.sub, role, guest: true }
+    return { id: payload.sub, role, guest: false, tokenVersion: (ver as number | undefined) ?? 0 }
   }
 }

@@ -2,12 +2,15 @@ import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError } from '../http/errors.catalogue.ts'
 import { AccessTokens, type Principal } from './access.tokens.ts'
+import { AccountStandings } from './account.standing.ts'
 import { deriveKey } from './secrets.store.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     accessTokens: AccessTokens
-    /** preHandler: the request must carry a valid access token. */
+    /** Whether a token's account still exists with the token's version and role. */
+    accountStandings: AccountStandings
+    /** preHandler: the request must carry a valid access token, of an account that still stands as it says. */
     authenticate: (request: FastifyRequest) => Promise<void>
     /** preHandler: the request must carry an admin's access token. */
     requireAdmin: (request: FastifyRequest) => Promise<void>
@@ -17,15 +20,24 @@ declare module 'fastify' {
   }
 }
 
-/** Bearer access tokens: verifies them and guards routes for signed-in users and admins. */
+/**
+ * Bearer access tokens: verifies them and guards routes for signed-in users and admins. The guards
+ * also check the token's account (see `AccountStandings`); the crowd's routes (join, enter) take
+ * `bearerPrincipal` alone, which reads nothing, and what they hand out is checked again by these
+ * guards before anything is bought.
+ */
 export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number }>(
   async (app, options) => {
     const tokens = new AccessTokens(deriveKey(options.secret, 'access-token'), options.accessTokenTtlSeconds)
+    const standings = new AccountStandings()
     app.decorate('accessTokens', tokens)
+    app.decorate('accountStandings', standings)
     app.decorateRequest('principal', null)
 
     const authenticate = async (request: FastifyRequest) => {
-      request.principal = await bearerPrincipal(tokens, request.headers.authorization)
+      const principal = await bearerPrincipal(tokens, request.headers.authorization)
+      await standings.confirm(principal)
+      request.principal = principal
     }
     app.decorate('authenticate', authenticate)
     app.decorate('requireAdmin', async (request: FastifyRequest) => {
