@@ -319,3 +319,47 @@ test("the crowd's routes (guest, join, status, enter) never look an account up",
   assert.ok([200, 409].includes(enter.statusCode), enter.body)
   assert.equal(confirm.mock.callCount(), 0)
 })
+
+test('every answer that carries a token or personal data is marked Cache-Control: no-store', async (t) => {
+  const app = await build(t)
+  const admin = await bearer(app, 'admin')
+  const eventId = await createEvent(app, admin)
+  const credentials = { email: 'private@example.com', password: 'correct horse battery' }
+  const answers: Record<string, { headers: Record<string, unknown> }> = {}
+  answers.register = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: credentials })
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: credentials })
+  answers.login = login
+  answers['wrong password'] = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { ...credentials, password: 'not the password at all' },
+  })
+  answers.guest = await app.inject({ method: 'POST', url: '/api/v1/auth/guest' })
+  const headers = { authorization: `Bearer ${login.json().accessToken}` }
+  answers.me = await app.inject({ url: '/api/v1/me', headers })
+  const hold = await app.inject({
+    method: 'POST',
+    url: `/api/v1/events/${eventId}/holds`,
+    headers,
+    payload: { quantity: 1 },
+  })
+  answers.hold = hold
+  const order = await app.inject({
+    method: 'POST',
+    url: '/api/v1/orders',
+    headers: { ...headers, 'idempotency-key': 'no-store-1' },
+    payload: { holdId: hold.json().holdId, paymentToken: 'tok_approved' },
+  })
+  answers.order = order
+  answers.orders = await app.inject({ url: '/api/v1/orders', headers })
+  answers['one order'] = await app.inject({ url: `/api/v1/orders/${order.json().id}`, headers })
+  answers["an event's orders"] = await app.inject({ url: `/api/v1/events/${eventId}/orders`, headers: admin })
+  answers['bad token'] = await app.inject({ url: '/api/v1/me', headers: { authorization: 'Bearer nope' } })
+  answers.logout = await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers })
+  const marked = Object.fromEntries(
+    Object.entries(answers).map(([name, r]) => [name, r.headers['cache-control']]),
+  )
+  assert.deepEqual(marked, Object.fromEntries(Object.keys(answers).map((name) => [name, 'no-store'])))
+  // Public listings stay cacheable by whoever wants to.
+  assert.notEqual((await app.inject({ url: '/api/v1/events' })).headers['cache-control'], 'no-store')
+})

@@ -1,10 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { addressKey } from '../../platform/http/client.address.ts'
 import { laneAccepts, laneRoute } from '../../platform/http/crowd.lane.ts'
 import { principalOf } from '../../platform/security/auth.plugin.ts'
 import { actorOf } from '../audit/audit.plugin.ts'
 import { LoginBodySchema, PublicUserSchema, RegisterBodySchema, SessionSchema } from './accounts.schemas.ts'
+
+/** A session (a token, an email) is no cache's to keep; the signed-in routes get this from `authenticate`. */
+async function noStore(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  reply.header('cache-control', 'no-store')
+}
 
 /** Guests, registration, sign-in and out, and `GET /me`. */
 export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -30,6 +36,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       // Limited per address by the request gate: each one costs a password hash.
       config: { gate: 'auth' },
+      onRequest: noStore,
       schema: {
         tags,
         summary: 'Create a customer account',
@@ -51,6 +58,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/v1/auth/login',
     {
       config: { gate: 'auth' },
+      onRequest: noStore,
       schema: {
         tags,
         summary: 'Sign in with email and password',

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError } from '../http/errors.catalogue.ts'
 import { AccessTokens, type Principal } from './access.tokens.ts'
@@ -10,10 +10,13 @@ declare module 'fastify' {
     accessTokens: AccessTokens
     /** Whether a token's account still exists with the token's version and role. */
     accountStandings: AccountStandings
-    /** preHandler: the request must carry a valid access token, of an account that still stands as it says. */
-    authenticate: (request: FastifyRequest) => Promise<void>
-    /** preHandler: the request must carry an admin's access token. */
-    requireAdmin: (request: FastifyRequest) => Promise<void>
+    /**
+     * onRequest: the request must carry a valid access token, of an account that still stands as it
+     * says. The answer is marked `Cache-Control: no-store`: it is someone's own.
+     */
+    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    /** onRequest: the request must carry an admin's access token (as `authenticate`, and no-store). */
+    requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   }
   interface FastifyRequest {
     principal: Principal | null
@@ -34,14 +37,16 @@ export const authPlugin = fp<{ secret: string; accessTokenTtlSeconds: number }>(
     app.decorate('accountStandings', standings)
     app.decorateRequest('principal', null)
 
-    const authenticate = async (request: FastifyRequest) => {
+    const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+      // Set first, so that a refusal is not kept either.
+      reply.header('cache-control', 'no-store')
       const principal = await bearerPrincipal(tokens, request.headers.authorization)
       await standings.confirm(principal)
       request.principal = principal
     }
     app.decorate('authenticate', authenticate)
-    app.decorate('requireAdmin', async (request: FastifyRequest) => {
-      await authenticate(request)
+    app.decorate('requireAdmin', async (request: FastifyRequest, reply: FastifyReply) => {
+      await authenticate(request, reply)
       if (request.principal?.role !== 'admin') throw new AppError('BW_FORBIDDEN', 'Only admins may do this')
     })
   },
