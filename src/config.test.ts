@@ -150,3 +150,29 @@ test('metrics stay on loopback and docs stay off unless the settings say otherwi
     },
   )
 })
+
+test('ADMIN_PASSWORD must pass the password policy, said on one line that does not show it', () => {
+  for (const [password, reason] of [
+    ['short-pass1', /at least 12 characters/],
+    ['password1234', /most common/],
+    ['aaaaaaaaaaaa', /repeats/],
+    ['admin@example.com!', /email or the name/],
+  ] as const) {
+    assert.throws(
+      () => loadConfig({ ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: password }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError)
+        assert.equal(error.problems.length, 1)
+        const [problem = ''] = error.problems
+        assert.match(problem, /^ADMIN_PASSWORD=\(\d+ characters, not shown\): /)
+        assert.match(problem, reason)
+        assert.doesNotMatch(problem, /\n/)
+        assert.ok(!problem.includes(password))
+        return true
+      },
+      password,
+    )
+  }
+  const config = loadConfig({ ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'a calm river at noon' })
+  assert.equal(config.admin?.password, 'a calm river at noon')
+})

@@ -2,6 +2,7 @@ import { isIP } from 'node:net'
 import path from 'node:path'
 import { type Static, Type } from 'typebox'
 import Value from 'typebox/value'
+import { passwordProblem } from './modules/accounts/password.policy.ts'
 import type { MetricsExposure } from './platform/security/metrics.access.ts'
 import type { RateLimits } from './platform/security/rate.limits.ts'
 
@@ -23,7 +24,8 @@ const EnvSchema = Type.Object({
   ROLE: Type.Enum(roles, { default: 'all' }),
   WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
-  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 10 })),
+  // Checked by the password policy below, as any new password is.
+  ADMIN_PASSWORD: Type.Optional(Type.String()),
   TOKEN_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 12 * 3600 }),
   LOG_LEVEL: Type.Enum(logLevels, { default: 'info' }),
@@ -190,6 +192,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (!problems.has(missing))
       problems.set(missing, `${missing}: required together with the other admin key`)
   }
+  const adminPasswordProblem =
+    env.ADMIN_PASSWORD && passwordProblem(env.ADMIN_PASSWORD, { email: env.ADMIN_EMAIL })
+  if (adminPasswordProblem && !problems.has('ADMIN_PASSWORD'))
+    problems.set(
+      'ADMIN_PASSWORD',
+      `ADMIN_PASSWORD=${shown('ADMIN_PASSWORD', env.ADMIN_PASSWORD)}: ${adminPasswordProblem}`,
+    )
   if (env.LAB_DISABLE_GUARDS && env.LAB_MODE !== 'true' && !problems.has('LAB_DISABLE_GUARDS')) {
     problems.set('LAB_DISABLE_GUARDS', 'LAB_DISABLE_GUARDS: only allowed with LAB_MODE=true')
   }

@@ -363,3 +363,48 @@ test('every answer that carries a token or personal data is marked Cache-Control
   // Public listings stay cacheable by whoever wants to.
   assert.notEqual((await app.inject({ url: '/api/v1/events' })).headers['cache-control'], 'no-store')
 })
+
+test('registration refuses short, common, repetitive and context-only passwords with a 400 naming the field', async (t) => {
+  const app = await build(t)
+  const cases = {
+    'ten letters': 'aaaaaaaaaa',
+    'eleven characters': 'tiny pass 1',
+    'twelve of one letter': 'aaaaaaaaaaaa',
+    common: 'iloveyousomuch',
+    'common, capitalised': 'PeanutButter',
+    'counted up': '123456789012',
+    'the email and a little': 'refused@example.com1',
+    'too long': `${'a quiet harbour '.repeat(8)}!`,
+  }
+  for (const [name, password] of Object.entries(cases)) {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: 'refused@example.com', password },
+    })
+    assert.equal(response.statusCode, 400, name)
+    const problem = response.json()
+    assert.equal(problem.code, 'BW_VALIDATION', name)
+    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8', name)
+    assert.deepEqual(
+      problem.errors.map((e: { field: string }) => e.field),
+      ['password'],
+      name,
+    )
+    assert.match(problem.detail, /^password /, name)
+  }
+  const accepted = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email: 'refused@example.com', password: 'a calm river at noon' },
+  })
+  assert.equal(accepted.statusCode, 201)
+  // A new password follows the same rule, and the refused one leaves the sessions alone.
+  const { id } = accepted.json().user
+  await assert.rejects(app.accounts.changePassword(id, 'qwerty123456'), { code: 'BW_VALIDATION' })
+  const me = await app.inject({
+    url: '/api/v1/me',
+    headers: { authorization: `Bearer ${accepted.json().accessToken}` },
+  })
+  assert.equal(me.statusCode, 200)
+})

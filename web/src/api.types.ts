@@ -165,6 +165,7 @@ export interface paths {
                     "application/json": {
                         /** Format: email */
                         email: string;
+                        /** @description At least 12 and at most 128 characters, any of them; not one of the commonest passwords, a few characters repeated or counted up, or little more than the email or the name of the service (400 BW_VALIDATION naming the field) */
                         password: string;
                         displayName?: string;
                     };

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { passwordLength } from './password.policy.ts'
 
 export const PublicUserSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -24,7 +25,12 @@ const storable = '^[^\\u0000\\ud800-\\udfff]*$'
 export const RegisterBodySchema = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 254, pattern: storable }),
-    password: Type.String({ minLength: 10, maxLength: 200, pattern: storable }),
+    password: Type.String({
+      minLength: passwordLength.min,
+      maxLength: passwordLength.max,
+      pattern: storable,
+      description: `At least ${passwordLength.min} and at most ${passwordLength.max} characters, any of them; not one of the commonest passwords, a few characters repeated or counted up, or little more than the email or the name of the service (400 BW_VALIDATION naming the field)`,
+    }),
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 80, pattern: storable })),
   },
   { additionalProperties: false },
@@ -33,6 +39,7 @@ export const RegisterBodySchema = Type.Object(
 export const LoginBodySchema = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 254, pattern: storable }),
+    // 200, not the 128 a new password may have: passwords set under the old limit still sign in.
     password: Type.String({ minLength: 1, maxLength: 200, pattern: storable }),
   },
   { additionalProperties: false },

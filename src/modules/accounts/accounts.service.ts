@@ -6,6 +6,7 @@ import type { AccountsRepository } from './accounts.repository.ts'
 import type { UserRow } from './accounts.tables.ts'
 import type { LoginThrottle } from './login.throttle.ts'
 import { decoyHash, type HashingSlots, passwordHasher } from './password.hasher.ts'
+import { passwordProblem } from './password.policy.ts'
 
 export interface PublicUser {
   id: string
@@ -46,6 +47,7 @@ export class AccountsService {
   }
 
   async register(input: { email: string; password: string; displayName?: string }): Promise<Session> {
+    assertAllowed(input.password, input.email)
     const passwordHash = await this.hashing.run(() => passwordHasher.hash(input.password))
     const row = await this.repository.insert({
       email: input.email.trim(),
@@ -102,6 +104,9 @@ export class AccountsService {
 
   /** Sets a new password; every session of the account ends. */
   async changePassword(userId: string, password: string): Promise<void> {
+    const row = await this.repository.findById(userId)
+    if (!row) throw new AppError('BW_NOT_FOUND', 'No such account')
+    assertAllowed(password, row.email)
     const passwordHash = await this.hashing.run(() => passwordHasher.hash(password))
     this.recordChange(userId, await this.repository.setPasswordHash(userId, passwordHash))
   }
@@ -151,6 +156,15 @@ export class AccountsService {
     const { token, expiresAt } = await this.tokens.sign(principal)
     return { accessToken: token, expiresAt: expiresAt.toISOString(), user }
   }
+}
+
+/** 400 naming the password field when the policy refuses it (checked before any hashing). */
+function assertAllowed(password: string, email: string): void {
+  const problem = passwordProblem(password, { email })
+  if (problem)
+    throw new AppError('BW_VALIDATION', `password ${problem}`, {
+      errors: [{ field: 'password', in: 'body', message: problem }],
+    })
 }
 
 function toPublicUser(row: UserRow): PublicUser {
