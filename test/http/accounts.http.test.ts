@@ -263,6 +263,8 @@ test('logout answers 204 and ends every session of the account; a guest cannot l
   const out = await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: first })
   assert.equal(out.statusCode, 204)
   assert.equal(out.body, '')
+  const [entry] = (await app.audit.page({ limit: 1, action: 'auth.logout' })).entries
+  assert.deepEqual([entry?.action, entry?.target], ['auth.logout', first.id])
   for (const token of [first.authorization, second]) {
     const answers = await sensitiveAnswers(app, eventId, token)
     assert.deepEqual([answers.hold, answers.orders, answers.me], Array(3).fill('401 BW_TOKEN_INVALID'))

@@ -99,7 +99,9 @@ export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await app.accounts.logout(principalOf(request))
+      const principal = principalOf(request)
+      await app.accounts.logout(principal)
+      await app.audit.record({ actor: actorOf(request), action: 'auth.logout', target: principal.id })
       return reply.code(204).send(null)
     },
   )
