@@ -294,6 +294,22 @@ test('an admin opens a sale with a waiting room; three buyers are admitted in jo
   )
   await capture(console_, 'admin-console')
 
+  // Signing out ends the session on the server too: the token the console held is refused.
+  const adminToken = await console_.evaluate(
+    () =>
+      (JSON.parse(localStorage.getItem('bw.session') ?? 'null') as { accessToken: string } | null)
+        ?.accessToken,
+  )
+  assert.ok(adminToken, 'the console keeps its session in localStorage')
+  await console_.getByRole('button', { name: 'Sign out' }).click()
+  await console_.getByRole('button', { name: 'Sign in' }).waitFor(wait)
+  const me = async () =>
+    (await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${adminToken}` } }))
+      .status
+  for (let i = 0; i < 50 && (await me()) !== 401; i++)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.equal(await me(), 401, 'the signed-out token is refused')
+
   await ana.goto('/')
   await ana.getByRole('link', { name: 'Harbour Lights Live' }).waitFor(wait)
   await capture(ana, 'events')

@@ -32,6 +32,8 @@ export function AdminConsole({ session, onSignOut }: { session: Session; onSignO
         <button
           type="button"
           onClick={() => {
+            // Ends every session of the account on the server too; signed out here whatever it answers.
+            void api('post', '/api/v1/auth/logout', { token: session.accessToken }).catch(() => {})
             saveSession(null)
             onSignOut()
           }}
