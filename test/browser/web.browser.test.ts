@@ -304,8 +304,7 @@ test('an admin opens a sale with a waiting room; three buyers are admitted in jo
   await console_.getByRole('button', { name: 'Sign out' }).click()
   await console_.getByRole('button', { name: 'Sign in' }).waitFor(wait)
   const me = async () =>
-    (await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${adminToken}` } }))
-      .status
+    (await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${adminToken}` } })).status
   for (let i = 0; i < 50 && (await me()) !== 401; i++)
     await new Promise((resolve) => setTimeout(resolve, 100))
   assert.equal(await me(), 401, 'the signed-out token is refused')
