@@ -21,6 +21,7 @@ import { waitingRoomPlugin } from './modules/waiting-room/queue.plugin.ts'
 import { queueRoutes } from './modules/waiting-room/queue.routes.ts'
 import { webPlugin } from './modules/web/web.plugin.ts'
 import { databasePlugin } from './platform/data/database.plugin.ts'
+import type { RedisClient } from './platform/data/redis.client.ts'
 import { redisPlugin } from './platform/data/redis.plugin.ts'
 import { ClientAddresses } from './platform/http/client.address.ts'
 import { CrowdLane } from './platform/http/crowd.lane.ts'
@@ -37,6 +38,7 @@ import { validatorCompiler } from './platform/http/validation.compiler.ts'
 import { healthPlugin } from './platform/process/health.plugin.ts'
 import { logOptions } from './platform/process/log.options.ts'
 import { metricsPlugin } from './platform/process/metrics.plugin.ts'
+import type { AccessTokens } from './platform/security/access.tokens.ts'
 import { admissionPlugin } from './platform/security/admission.plugin.ts'
 import { authPlugin } from './platform/security/auth.plugin.ts'
 import { metricsAccessCheck } from './platform/security/metrics.access.ts'
@@ -82,7 +84,23 @@ export async function buildApp({
 }: BuildOptions): Promise<FastifyInstance> {
   const gate = new RequestGate()
   const clientAddresses = new ClientAddresses(config.trustedProxies)
-  gate.add(rateLimitCheck(config.rateLimits, clientAddresses), gateStages.rateLimit)
+  // Redis and the access tokens are set up by plugins below, before the first request.
+  let redis: RedisClient | null = null
+  let tokens: AccessTokens | null = null
+  let warnedAt = Number.NEGATIVE_INFINITY
+  gate.add(
+    rateLimitCheck(config.rateLimits, clientAddresses, {
+      redis: () => redis,
+      account: (request) => tokens?.accountOf(request.headers.authorization) ?? null,
+      onFallback: (error) => {
+        // At most once a minute: an outage fails every limited request.
+        if (Date.now() - warnedAt < 60_000) return
+        warnedAt = Date.now()
+        app.log.warn({ err: error }, 'rate limits counted in this process: Redis did not answer')
+      },
+    }),
+    gateStages.rateLimit,
+  )
   gate.add(metricsAccessCheck(config.metrics, clientAddresses), gateStages.metricsAccess)
   const lane = new CrowdLane(gate)
   const timeouts = {
@@ -170,12 +188,14 @@ export async function buildApp({
   await app.register(openapiPlugin, { version, browsable: config.docsEnabled })
   await app.register(databasePlugin, { config, pgliteTemplate })
   await app.register(redisPlugin, { config })
+  redis = app.redis
   await app.register(healthPlugin)
   const secret = loadOrCreateSecret(config.tokenSecret, config.dataDir)
   await app.register(authPlugin, {
     secret,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
   })
+  tokens = app.accessTokens
 
   // Domain services.
   await app.register(auditPlugin, { serialiseAppends: !config.disabledGuards.has('audit') })

@@ -4,7 +4,8 @@ import { type Static, Type } from 'typebox'
 import Value from 'typebox/value'
 import { passwordProblem } from './modules/accounts/password.policy.ts'
 import type { MetricsExposure } from './platform/security/metrics.access.ts'
-import type { RateLimits } from './platform/security/rate.limits.ts'
+import type { Rate } from './platform/security/rate.limiter.ts'
+import type { ClassLimits, RateLimits } from './platform/security/rate.limits.ts'
 
 /** The process's configuration, read from the environment once; nothing else reads `process.env`. */
 
@@ -52,9 +53,22 @@ const EnvSchema = Type.Object({
   ADMISSION_TTL_SECONDS: Type.Integer({ minimum: 10, default: 600 }),
   // Comma-separated addresses, CIDRs or `loopback`, `linklocal`, `uniquelocal`.
   TRUST_PROXY: Type.String({ default: '', pattern: '^[0-9A-Za-z.:/,_ -]*$' }),
-  RATE_LIMIT_GUEST_PER_MINUTE: Type.Integer({ minimum: 0, default: 20 }),
-  RATE_LIMIT_JOIN_PER_MINUTE: Type.Integer({ minimum: 0, default: 30 }),
-  RATE_LIMIT_LOGIN_PER_MINUTE: Type.Integer({ minimum: 0, default: 20 }),
+  // Per client address (a /64 for IPv6), then per signed-in account; 0 turns a limit off. The
+  // address figures are sized for a carrier NAT's crowd on one address (README, Security).
+  RATE_LIMIT_LOGIN_PER_MINUTE: Type.Integer({ minimum: 0, default: 60 }),
+  RATE_LIMIT_GUEST_PER_MINUTE: Type.Integer({ minimum: 0, default: 1200 }),
+  RATE_LIMIT_JOIN_PER_MINUTE: Type.Integer({ minimum: 0, default: 1200 }),
+  RATE_LIMIT_JOIN_ACCOUNT_PER_MINUTE: Type.Integer({ minimum: 0, default: 10 }),
+  RATE_LIMIT_ENTER_PER_MINUTE: Type.Integer({ minimum: 0, default: 1200 }),
+  RATE_LIMIT_ENTER_ACCOUNT_PER_MINUTE: Type.Integer({ minimum: 0, default: 20 }),
+  RATE_LIMIT_HOLDS_PER_MINUTE: Type.Integer({ minimum: 0, default: 1200 }),
+  RATE_LIMIT_HOLDS_ACCOUNT_PER_MINUTE: Type.Integer({ minimum: 0, default: 30 }),
+  RATE_LIMIT_ORDERS_PER_MINUTE: Type.Integer({ minimum: 0, default: 600 }),
+  RATE_LIMIT_ORDERS_ACCOUNT_PER_MINUTE: Type.Integer({ minimum: 0, default: 20 }),
+  RATE_LIMIT_LISTINGS_PER_MINUTE: Type.Integer({ minimum: 0, default: 1200 }),
+  RATE_LIMIT_LISTINGS_ACCOUNT_PER_MINUTE: Type.Integer({ minimum: 0, default: 60 }),
+  RATE_LIMIT_CHAT_PER_MINUTE: Type.Integer({ minimum: 0, default: 1200 }),
+  RATE_LIMIT_CHAT_ACCOUNT_PER_MINUTE: Type.Integer({ minimum: 0, default: 30 }),
   METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   // A bearer token as RFC 6750 spells one, so Prometheus's `authorization` can send it as it is.
@@ -111,7 +125,7 @@ export interface Config {
   disabledGuards: ReadonlySet<LabGuard>
   /** Peers whose `X-Forwarded-For` is believed; none by default. */
   trustedProxies: string[]
-  /** Per client address, by route class; 0 in the environment leaves a class unlimited. */
+  /** By route class, per client address and per account; 0 in the environment leaves a limit off. */
   rateLimits: RateLimits
   /** Who may read `GET /metrics`, and where (see `metrics.access.ts`). */
   metrics: MetricsExposure
@@ -245,10 +259,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       .map((entry) => entry.trim())
       .filter((entry) => entry !== ''),
     rateLimits: {
-      ...perMinute('guest', env.RATE_LIMIT_GUEST_PER_MINUTE),
-      ...perMinute('join', env.RATE_LIMIT_JOIN_PER_MINUTE),
       // Sign-ins and registrations: each one costs a password hash.
-      ...perMinute('auth', env.RATE_LIMIT_LOGIN_PER_MINUTE),
+      auth: { address: perMinute(env.RATE_LIMIT_LOGIN_PER_MINUTE) },
+      guest: { address: perMinute(env.RATE_LIMIT_GUEST_PER_MINUTE) },
+      join: limits(env.RATE_LIMIT_JOIN_PER_MINUTE, env.RATE_LIMIT_JOIN_ACCOUNT_PER_MINUTE),
+      enter: limits(env.RATE_LIMIT_ENTER_PER_MINUTE, env.RATE_LIMIT_ENTER_ACCOUNT_PER_MINUTE),
+      holds: limits(env.RATE_LIMIT_HOLDS_PER_MINUTE, env.RATE_LIMIT_HOLDS_ACCOUNT_PER_MINUTE),
+      orders: limits(env.RATE_LIMIT_ORDERS_PER_MINUTE, env.RATE_LIMIT_ORDERS_ACCOUNT_PER_MINUTE),
+      listings: limits(env.RATE_LIMIT_LISTINGS_PER_MINUTE, env.RATE_LIMIT_LISTINGS_ACCOUNT_PER_MINUTE),
+      chat: limits(env.RATE_LIMIT_CHAT_PER_MINUTE, env.RATE_LIMIT_CHAT_ACCOUNT_PER_MINUTE),
     },
     metrics: {
       port: env.METRICS_PORT === 0 ? null : env.METRICS_PORT,
@@ -290,8 +309,12 @@ function isProxyAddress(entry: string): boolean {
  * most 1.25 × `count`, where a whole minute's burst would let it have twice that across an edge.
  * 0 is no limit.
  */
-function perMinute(routeClass: 'guest' | 'join' | 'auth', count: number): RateLimits {
-  return count === 0 ? {} : { [routeClass]: { perMinute: count, burst: Math.max(1, Math.ceil(count / 4)) } }
+function perMinute(count: number): Rate | undefined {
+  return count === 0 ? undefined : { perMinute: count, burst: Math.max(1, Math.ceil(count / 4)) }
+}
+
+function limits(perAddress: number, perAccount: number): ClassLimits {
+  return { address: perMinute(perAddress), account: perMinute(perAccount) }
 }
 
 const secretKeys = new Set(['ADMIN_PASSWORD', 'TOKEN_SECRET', 'METRICS_TOKEN'])

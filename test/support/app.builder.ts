@@ -1,7 +1,7 @@
 import type { TestContext } from 'node:test'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { buildApp } from '../../src/app.ts'
-import { loadConfig } from '../../src/config.ts'
+import { loadConfig, settings } from '../../src/config.ts'
 import { openDatabase } from '../../src/platform/data/database.client.ts'
 import { onTeardown } from './teardown.stack.ts'
 import { testAdmin } from './test.data.ts'
@@ -29,6 +29,11 @@ export function migratedPglite(): Promise<Blob> {
   return template
 }
 
+/** Every rate limit off: one inject client stands for many people; the limits have tests of their own. */
+export const noRateLimits: Record<string, string> = Object.fromEntries(
+  [...settings.keys()].filter((key) => key.startsWith('RATE_LIMIT_')).map((key) => [key, '0']),
+)
+
 /**
  * Builds the whole app on an in-memory PGlite (or the environment given), ready for `app.inject`,
  * and closes it when the test ends.
@@ -43,10 +48,7 @@ export async function build(
     LOG_LEVEL: 'silent',
     ADMIN_EMAIL: testAdmin.email,
     ADMIN_PASSWORD: testAdmin.password,
-    // One inject client stands for many people in these tests; the limits have tests of their own.
-    RATE_LIMIT_GUEST_PER_MINUTE: '0',
-    RATE_LIMIT_JOIN_PER_MINUTE: '0',
-    RATE_LIMIT_LOGIN_PER_MINUTE: '0',
+    ...noRateLimits,
     ...env,
   })
   const pgliteTemplate = config.databaseUrl || config.dataDir ? undefined : await migratedPglite()

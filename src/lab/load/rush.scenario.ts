@@ -169,7 +169,7 @@ class Crowd {
   }
 
   /** The rest of an admitted user's visit: enter, then maybe hold, order and pay. */
-  async admitted(authorization: string, ticket: string): Promise<void> {
+  async admitted(authorization: string, ticket: string, address: string): Promise<void> {
     const { run, client } = this
     run.count('admitted seen')
     let token: string | null = null
@@ -178,7 +178,8 @@ class Crowd {
       const enter = await client.send('enter', {
         method: 'POST',
         path: this.enterPath,
-        headers: { authorization, 'x-queue-ticket': ticket },
+        // Each user's own address, as on its join: the per-address limits count it apart.
+        headers: { authorization, 'x-queue-ticket': ticket, 'x-forwarded-for': address },
         expect: [409],
         lane: 'shopper',
       })
@@ -191,7 +192,7 @@ class Crowd {
     const outcome = await this.ledger.checkout(
       run,
       this.eventId,
-      { authorization, 'x-admission-token': token },
+      { authorization, 'x-admission-token': token, 'x-forwarded-for': address },
       this.options,
     )
     run.count(outcome === 'failed' && !run.running ? 'cut at the end' : outcome)
@@ -211,11 +212,14 @@ class Visitor implements Recipient, Sleeper {
   private ticket = ''
   private joinSentAt = 0
   private polls = 0
+  /** Which simulated user this is, for its address. */
+  private n = 0
 
   constructor(private readonly crowd: Crowd) {}
 
   /** Arrives: a new guest identity and a place in line, in one request. */
   start(n: number): void {
+    this.n = n
     this.joinSentAt = this.crowd.run.now()
     this.crowd.client.dispatch(
       'join',
@@ -283,7 +287,7 @@ class Visitor implements Recipient, Sleeper {
       crowd.finished()
       return
     }
-    crowd.admitted(this.authorization, this.ticket).then(
+    crowd.admitted(this.authorization, this.ticket, simulatedAddress(this.n)).then(
       () => crowd.finished(),
       (error: unknown) => crowd.failed(error),
     )

@@ -60,16 +60,14 @@ export async function runShop(
       await client.send('browse event', { method: 'GET', path: `/api/v1/events/${eventId}` })
       return run.count('browsed')
     }
-    const guest = await client.send('guest', {
-      method: 'POST',
-      path: '/api/v1/auth/guest',
-      headers: { 'x-forwarded-for': simulatedAddress(visitors++) },
-    })
+    // Each visitor's own address on every request, so the per-address limits count it apart.
+    const address = { 'x-forwarded-for': simulatedAddress(visitors++) }
+    const guest = await client.send('guest', { method: 'POST', path: '/api/v1/auth/guest', headers: address })
     if (guest.status !== 201) return run.count('guest failed')
     const outcome = await ledger.checkout(
       run,
       eventId,
-      { authorization: `Bearer ${guest.body.accessToken}` },
+      { authorization: `Bearer ${guest.body.accessToken}`, ...address },
       options,
     )
     run.count(outcome)

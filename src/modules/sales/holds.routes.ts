@@ -27,6 +27,7 @@ export const holdsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/events/:eventId/holds',
     {
+      config: { gate: 'holds' },
       onRequest: app.authenticate,
       schema: {
         tags,
@@ -53,6 +54,7 @@ export const holdsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/api/v1/holds/:holdId',
     {
+      config: { gate: 'holds' },
       onRequest: app.authenticate,
       schema: {
         tags,

@@ -14,6 +14,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/orders',
     {
+      config: { gate: 'orders' },
       onRequest: app.authenticate,
       schema: {
         tags,

@@ -4,7 +4,8 @@ import type { AppError } from './errors.catalogue.ts'
 /**
  * What a route is, for the gate's checks: the crowd's routes each have a class of their own so a
  * limit can tell a join from a status poll; every other route is `api` unless it says otherwise
- * (`metrics` is `GET /metrics`, which only some clients may read).
+ * (`metrics` is `GET /metrics`, which only some clients may read). `listings` and `chat` are for the
+ * marketplace's and the chat's routes, so their limits are configured before those modules exist.
  */
 export const routeClasses = [
   'guest',
@@ -14,6 +15,8 @@ export const routeClasses = [
   'auth',
   'holds',
   'orders',
+  'listings',
+  'chat',
   'metrics',
   'api',
 ] as const

@@ -61,4 +61,19 @@ export class AccessTokens {
     if (payload.guest === true) return { id: payload.sub, role, guest: true }
     return { id: payload.sub, role, guest: false, tokenVersion: (ver as number | undefined) ?? 0 }
   }
+
+  /**
+   * The account a valid `Authorization: Bearer` header is for, or null, without a promise: what
+   * the request gate counts a signed-in request's per-account limits under.
+   */
+  accountOf(header: string | undefined): string | null {
+    if (header === undefined || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ')
+      return null
+    try {
+      const { sub } = this.codec.verify(header.slice(7))
+      return typeof sub === 'string' ? sub : null
+    } catch {
+      return null
+    }
+  }
 }

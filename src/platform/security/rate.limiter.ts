@@ -22,6 +22,7 @@ export interface RateVerdict {
  * theoretical arrival time), no window edges, so a client cannot get twice the limit by straddling
  * two windows as a fixed window allows. rate-limiter-flexible was considered: its memory and Redis
  * limiters count in fixed windows that start at a key's first request, which is the edge this avoids.
+ * `SharedRateLimiter` runs the same algorithm in Redis, with one of these as its insurance.
  *
  * Keys are kept in the order they were last used; the least recently used ones go first, and a key
  * whose burst has refilled is forgotten, so a crowd of distinct addresses costs memory only while
@@ -30,7 +31,8 @@ export interface RateVerdict {
 export class GcraLimiter {
   private readonly intervalMs: number
   private readonly toleranceMs: number
-  private readonly windowSeconds: number
+  /** The time `burst` requests take to earn back: the window of the IETF draft's policy. */
+  readonly windowSeconds: number
   private readonly arrivals = new Map<string, number>()
 
   constructor(

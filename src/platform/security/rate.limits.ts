@@ -1,51 +1,136 @@
+import type { RedisClient } from '../data/redis.client.ts'
 import { addressKey, type ClientAddresses } from '../http/client.address.ts'
 import { AppError } from '../http/errors.catalogue.ts'
-import type { GateCheck, GateRequest, RouteClass } from '../http/request.gate.ts'
+import type { GateCheck, GateRequest } from '../http/request.gate.ts'
 import { withHeaders } from '../http/request.gate.ts'
-import { GcraLimiter, type Rate, type RateVerdict } from './rate.limiter.ts'
+import type { Rate, RateVerdict } from './rate.limiter.ts'
+import { SharedRateLimiter } from './shared.rate.limiter.ts'
 
-/** Per-address limits by route class; a class left out is not limited. */
-export type RateLimits = Partial<Record<RouteClass, Rate>>
+/** The route classes that have limits (status polls never do: a waiting crowd polls). */
+export const limitedClasses = [
+  'auth',
+  'guest',
+  'join',
+  'enter',
+  'holds',
+  'orders',
+  'listings',
+  'chat',
+] as const
+export type LimitedClass = (typeof limitedClasses)[number]
+
+/** A class's limits: per client address, and per account when the request is signed in. */
+export interface ClassLimits {
+  address?: Rate
+  account?: Rate
+}
+
+/** Limits by route class; a class or a side left out is not limited. */
+export type RateLimits = Partial<Record<LimitedClass, ClassLimits>>
+
+export interface RateLimitSources {
+  /** Redis to share the counts between processes; null (or down) counts in this process. */
+  redis?: () => RedisClient | null
+  /** The account a request is signed in as, from a valid access token; null when there is none. */
+  account?: (request: GateRequest) => string | null
+  clock?: () => number
+  /** Told when Redis failed and a request was counted in this process instead. */
+  onFallback?: (error: unknown) => void
+}
+
+type Side = 'address' | 'account'
+interface Take {
+  limiter: SharedRateLimiter
+  key: string
+  limitClass: LimitedClass
+  side: Side
+}
+
+/** Every Redis key of the limits: `rate:<class>:<a for address, u for account>:<key>`. */
+const keyPrefix = (limitClass: LimitedClass, side: Side) =>
+  `rate:${limitClass}:${side === 'address' ? 'a' : 'u'}:`
 
 /**
- * The gate's rate-limit stage: each limited class counts requests per client address. A join that
- * also makes a guest (`?guest=true`) costs a guest sign-in too, so the one-request arrival cannot be
- * used to mint identities faster than the guest route allows.
+ * The gate's rate-limit stage: each limited class counts requests per client address (IPv6 by its
+ * /64) and, when the request carries a valid access token, per account, in Redis when there is one
+ * so that every process counts alike. A join that also makes a guest (`?guest=true`) costs a guest
+ * sign-in too, so the one-request arrival cannot be used to mint identities faster than the guest
+ * route allows. The check answers synchronously when it calls no Redis (embedded, or Redis down).
  */
 export function rateLimitCheck(
   limits: RateLimits,
   addresses: ClientAddresses,
-  clock: () => number = Date.now,
+  sources: RateLimitSources = {},
 ): GateCheck {
-  const limiters = new Map<RouteClass, GcraLimiter>()
-  for (const [routeClass, rate] of Object.entries(limits) as [RouteClass, Rate][]) {
-    limiters.set(routeClass, new GcraLimiter(rate))
+  const redis = sources.redis ?? (() => null)
+  const account = sources.account ?? (() => null)
+  const limiters = new Map<LimitedClass, Partial<Record<Side, SharedRateLimiter>>>()
+  for (const limitClass of limitedClasses) {
+    const classLimits = limits[limitClass]
+    if (classLimits === undefined) continue
+    const sides: Partial<Record<Side, SharedRateLimiter>> = {}
+    for (const side of ['address', 'account'] as const) {
+      const rate = classLimits[side]
+      if (rate !== undefined)
+        sides[side] = new SharedRateLimiter(
+          rate,
+          redis,
+          keyPrefix(limitClass, side),
+          sources.clock,
+          sources.onFallback,
+        )
+    }
+    if (sides.address !== undefined || sides.account !== undefined) limiters.set(limitClass, sides)
   }
-  const guest = limiters.get('guest')
+  const guest = limiters.get('guest')?.address
+  // A guest join costs a guest sign-in even when joins themselves are not limited.
+  if (guest !== undefined && !limiters.has('join')) limiters.set('join', {})
   return {
     name: 'rate-limit',
     classes: [...limiters.keys()],
     check(request: GateRequest) {
-      const limiter = limiters.get(request.routeClass)
-      if (limiter === undefined) return
-      const key = addressKey(addresses.of(request.raw))
-      const now = clock()
-      refuseUnless(limiter.take(key, now), request.routeClass)
-      if (guest !== undefined && request.routeClass === 'join' && joinsAsGuest(request.url)) {
-        refuseUnless(guest.take(key, now), 'guest')
+      const limitClass = request.routeClass as LimitedClass
+      const sides = limiters.get(limitClass)
+      if (sides === undefined) return
+      const takes: Take[] = []
+      const from =
+        sides.address !== undefined || guest !== undefined ? addressKey(addresses.of(request.raw)) : ''
+      if (sides.address !== undefined)
+        takes.push({ limiter: sides.address, key: from, limitClass, side: 'address' })
+      if (sides.account !== undefined) {
+        const id = account(request)
+        if (id !== null) takes.push({ limiter: sides.account, key: id, limitClass, side: 'account' })
       }
+      if (guest !== undefined && limitClass === 'join' && joinsAsGuest(request.url))
+        takes.push({ limiter: guest, key: from, limitClass: 'guest', side: 'address' })
+      return settle(takes)
     },
+  }
+}
+
+/** Takes one request from every limit, and refuses with the first one that is spent. */
+function settle(takes: Take[]): void | Promise<void> {
+  const verdicts = takes.map((take) => take.limiter.take(take.key))
+  if (!verdicts.some((verdict) => verdict instanceof Promise)) {
+    refuseIfSpent(takes, verdicts as RateVerdict[])
+    return
+  }
+  return Promise.all(verdicts).then((settled) => refuseIfSpent(takes, settled))
+}
+
+function refuseIfSpent(takes: Take[], verdicts: RateVerdict[]): void {
+  for (let i = 0; i < verdicts.length; i++) {
+    const verdict = verdicts[i] as RateVerdict
+    if (verdict.allowed) continue
+    const { limitClass, side } = takes[i] as Take
+    const whose = side === 'address' ? 'from this address' : 'for this account'
+    throw rateLimited(verdict, `Too many ${limitClass} requests ${whose}; try again later`, limitClass)
   }
 }
 
 function joinsAsGuest(url: string): boolean {
   const query = url.indexOf('?')
   return query !== -1 && new URLSearchParams(url.slice(query + 1)).get('guest') === 'true'
-}
-
-function refuseUnless(verdict: RateVerdict, routeClass: RouteClass): void {
-  if (verdict.allowed) return
-  throw rateLimited(verdict, `Too many ${routeClass} requests from this address; try again later`, routeClass)
 }
 
 /**
