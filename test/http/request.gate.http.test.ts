@@ -156,3 +156,46 @@ test('behind a trusted proxy each forwarded address has its own limit, IPv6 by /
   assert.equal((await from('2001:db8:1:2::abcd')).status, 429)
   assert.equal((await from('2001:db8:1:3::1')).status, 201)
 })
+
+test('a signed-in account has limits of its own, whatever address it comes from', async (t) => {
+  const app = await build(t, { ...env, TRUST_PROXY: 'loopback', RATE_LIMIT_JOIN_ACCOUNT_PER_MINUTE: '8' })
+  const eventId = await createQueuedEvent(app)
+  const http = await listening(app)
+  const join = `/api/v1/events/${eventId}/queue/join`
+  const signIn = async () => `Bearer ${(await http('POST', '/api/v1/auth/guest')).body.accessToken}`
+  const first = await signIn()
+  // 8 a minute per account: 2 at once, then 429 from any address.
+  const statuses: number[] = []
+  for (const address of ['198.51.100.1', '198.51.100.2', '198.51.100.3'])
+    statuses.push((await http('POST', join, { authorization: first, 'x-forwarded-for': address })).status)
+  assert.deepEqual(statuses, [201, 200, 429])
+  const refused = await http('POST', join, { authorization: first, 'x-forwarded-for': '198.51.100.4' })
+  assert.equal(refused.status, 429)
+  assert.equal(refused.body.detail, 'Too many join requests for this account; try again later')
+  assert.equal(refused.headers.get('ratelimit-limit'), '2')
+  assert.ok(Number(refused.headers.get('retry-after')) >= 1)
+  // Another account from the same address has its own count.
+  const second = await signIn()
+  assert.equal(
+    (await http('POST', join, { authorization: second, 'x-forwarded-for': '198.51.100.1' })).status,
+    201,
+  )
+  // A token that does not verify is not an account: its join is refused by the route, not counted.
+  const forged = `${first.slice(0, -4)}AAAA`
+  for (let i = 0; i < 3; i++) assert.equal((await http('POST', join, { authorization: forged })).status, 401)
+})
+
+test('holds and orders are limited per address, before the route looks at the token', async (t) => {
+  const app = await build(t, { ...env, RATE_LIMIT_HOLDS_PER_MINUTE: '4', RATE_LIMIT_ORDERS_PER_MINUTE: '4' })
+  const eventId = await createQueuedEvent(app)
+  const http = await listening(app)
+  const hold = `/api/v1/events/${eventId}/holds`
+  assert.equal((await http('POST', hold)).status, 401)
+  const refused = await http('POST', hold)
+  assert.equal(refused.status, 429)
+  assert.equal(refused.body.detail, 'Too many holds requests from this address; try again later')
+  assert.equal((await http('POST', '/api/v1/orders')).status, 401)
+  assert.equal((await http('POST', '/api/v1/orders')).status, 429)
+  // Reading is not limited.
+  for (let i = 0; i < 5; i++) assert.equal((await http('GET', '/api/v1/events')).status, 200)
+})
