@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pg from 'pg'
 import { openDatabase } from '../../src/platform/data/database.client.ts'
+import { noRateLimits } from '../support/app.builder.ts'
 import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
 import { freePort } from '../support/redis.server.ts'
 import { startServerProcess } from '../support/server.process.ts'
@@ -35,8 +36,7 @@ test('SIGKILL mid-load: every acknowledged order survives the restart and stock 
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     // Buyers here are guests from one address; the per-address limits have tests of their own.
-    RATE_LIMIT_GUEST_PER_MINUTE: '0',
-    RATE_LIMIT_JOIN_PER_MINUTE: '0',
+    ...noRateLimits,
   }
   const base = `http://127.0.0.1:${port}`
   const call = async (
