@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
+import { Redis } from 'ioredis'
+import type { RateVerdict } from '../../src/platform/security/rate.limiter.ts'
+import { SharedRateCounter, SharedRateLimiter } from '../../src/platform/security/shared.rate.limiter.ts'
 import { startRedisServer, testRedisUrl } from '../support/redis.server.ts'
 import { type ServerProcess, startServerProcess } from '../support/server.process.ts'
 
@@ -12,6 +16,35 @@ async function guest(server: ServerProcess, address: string): Promise<number> {
   await response.arrayBuffer()
   return response.status
 }
+
+test("Redis's script takes a request's counts all or none, and refuses with the draft's figures", async (t) => {
+  const redis = new Redis(process.env.TEST_REDIS_URL ?? '', {
+    keyPrefix: `bwtest:${randomBytes(4).toString('hex')}:`,
+  })
+  t.after(() => redis.quit())
+  // Connected, or the counts would be this process's.
+  await redis.ping()
+  const counter = new SharedRateCounter(() => redis)
+  const address = new SharedRateLimiter({ perMinute: 6, burst: 2 }, 'rate:join:a:')
+  const account = new SharedRateLimiter({ perMinute: 6, burst: 1 }, 'rate:join:u:')
+  const both = [
+    { limiter: address, key: '203.0.113.1' },
+    { limiter: account, key: 'someone' },
+  ]
+  const allowed = (verdicts: RateVerdict[]) => verdicts.map((v) => v.allowed)
+  assert.deepEqual(allowed(await counter.take(both)), [true, true])
+  const refused = await counter.take(both)
+  assert.deepEqual(allowed(refused), [true, false])
+  // One request every 10 s: the account's next is 10 s away; its burst is whole again 10 s on.
+  assert.ok((refused[1]?.retryAfterMs ?? 0) > 9000 && (refused[1]?.retryAfterMs ?? 0) <= 10_000)
+  assert.equal(refused[1]?.limit, 1)
+  assert.equal(refused[1]?.windowSeconds, 10)
+  // The refused request took nothing from the address: it has one left, then none.
+  const alone = [both[0] as (typeof both)[number]]
+  assert.deepEqual(allowed(await counter.take(alone)), [true])
+  assert.deepEqual(allowed(await counter.take(alone)), [false])
+  assert.ok((await redis.pttl('rate:join:a:203.0.113.1')) > 0, 'a count expires once refilled')
+})
 
 test('three processes sharing Redis admit one limit between them, within 1 % over a window', async (t) => {
   // 1,200 a minute: 300 at once, then one every 50 ms. Each process on its own would admit 3×.

@@ -4,7 +4,7 @@ import { AppError } from '../http/errors.catalogue.ts'
 import type { GateCheck, GateRequest } from '../http/request.gate.ts'
 import { withHeaders } from '../http/request.gate.ts'
 import type { Rate, RateVerdict } from './rate.limiter.ts'
-import { SharedRateLimiter } from './shared.rate.limiter.ts'
+import { SharedRateCounter, SharedRateLimiter } from './shared.rate.limiter.ts'
 
 /** The route classes that have limits (status polls never do: a waiting crowd polls). */
 export const limitedClasses = [
@@ -62,7 +62,7 @@ export function rateLimitCheck(
   addresses: ClientAddresses,
   sources: RateLimitSources = {},
 ): GateCheck {
-  const redis = sources.redis ?? (() => null)
+  const counter = new SharedRateCounter(sources.redis ?? (() => null), sources.clock, sources.onFallback)
   const account = sources.account ?? (() => null)
   const limiters = new Map<LimitedClass, Partial<Record<Side, SharedRateLimiter>>>()
   for (const limitClass of limitedClasses) {
@@ -71,14 +71,7 @@ export function rateLimitCheck(
     const sides: Partial<Record<Side, SharedRateLimiter>> = {}
     for (const side of ['address', 'account'] as const) {
       const rate = classLimits[side]
-      if (rate !== undefined)
-        sides[side] = new SharedRateLimiter(
-          rate,
-          redis,
-          keyPrefix(limitClass, side),
-          sources.clock,
-          sources.onFallback,
-        )
+      if (rate !== undefined) sides[side] = new SharedRateLimiter(rate, keyPrefix(limitClass, side))
     }
     if (sides.address !== undefined || sides.account !== undefined) limiters.set(limitClass, sides)
   }
@@ -103,19 +96,12 @@ export function rateLimitCheck(
       }
       if (guest !== undefined && limitClass === 'join' && joinsAsGuest(request.url))
         takes.push({ limiter: guest, key: from, limitClass: 'guest', side: 'address' })
-      return settle(takes)
+      // One request from every limit, or from none: refused with the first one that is spent.
+      const verdicts = counter.take(takes)
+      if (!(verdicts instanceof Promise)) return refuseIfSpent(takes, verdicts)
+      return verdicts.then((settled) => refuseIfSpent(takes, settled))
     },
   }
-}
-
-/** Takes one request from every limit, and refuses with the first one that is spent. */
-function settle(takes: Take[]): void | Promise<void> {
-  const verdicts = takes.map((take) => take.limiter.take(take.key))
-  if (!verdicts.some((verdict) => verdict instanceof Promise)) {
-    refuseIfSpent(takes, verdicts as RateVerdict[])
-    return
-  }
-  return Promise.all(verdicts).then((settled) => refuseIfSpent(takes, settled))
 }
 
 function refuseIfSpent(takes: Take[], verdicts: RateVerdict[]): void {
