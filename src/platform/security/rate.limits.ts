@@ -86,16 +86,15 @@ export function rateLimitCheck(
       const sides = limiters.get(limitClass)
       if (sides === undefined) return
       const takes: Take[] = []
-      const from =
-        sides.address !== undefined || guest !== undefined ? addressKey(addresses.of(request.raw)) : ''
+      const asGuest = guest !== undefined && limitClass === 'join' && joinsAsGuest(request.url)
+      const from = sides.address !== undefined || asGuest ? addressKey(addresses.of(request.raw)) : ''
       if (sides.address !== undefined)
         takes.push({ limiter: sides.address, key: from, limitClass, side: 'address' })
       if (sides.account !== undefined) {
         const id = account(request)
         if (id !== null) takes.push({ limiter: sides.account, key: id, limitClass, side: 'account' })
       }
-      if (guest !== undefined && limitClass === 'join' && joinsAsGuest(request.url))
-        takes.push({ limiter: guest, key: from, limitClass: 'guest', side: 'address' })
+      if (asGuest) takes.push({ limiter: guest, key: from, limitClass: 'guest', side: 'address' })
       // One request from every limit, or from none: refused with the first one that is spent.
       const verdicts = counter.take(takes)
       if (!(verdicts instanceof Promise)) return refuseIfSpent(takes, verdicts)
