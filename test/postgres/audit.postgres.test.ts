@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { build } from '../support/app.builder.ts'
-import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
+import { appOnPostgres, createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
 
 /**
  * The audit log on real PostgreSQL: appends from two replicas at once keep one chain, the lab
@@ -22,18 +21,8 @@ async function replicas(
   env: Record<string, string> = {},
 ): Promise<[FastifyInstance, FastifyInstance]> {
   const url = await createTestDatabase(t)
-  const start = () =>
-    build(t, {
-      DATABASE_URL: url,
-      TOKEN_SECRET: testTokenSecret,
-      ROLE: 'api',
-      ADMIN_EMAIL: '',
-      ADMIN_PASSWORD: '',
-      ...env,
-    })
-  const first = await start()
-  await first.database.migrate()
-  return [first, await start()]
+  // Migrating twice is safe (it is what replicas started together do).
+  return [await appOnPostgres(t, env, url), await appOnPostgres(t, env, url)]
 }
 
 /** `count` appends, `width` at a time, alternating between the replicas. */

@@ -4,8 +4,7 @@ import { type TestContext, test } from 'node:test'
 import { sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../src/platform/http/errors.catalogue.ts'
-import { build } from '../support/app.builder.ts'
-import { createTestDatabase, testTokenSecret } from '../support/postgres.database.ts'
+import { appOnPostgres } from '../support/postgres.database.ts'
 import { eventInput } from '../support/test.data.ts'
 
 /**
@@ -14,18 +13,8 @@ import { eventInput } from '../support/test.data.ts'
  * test also runs with the lab switch that removes the guard, to prove it can fail.
  */
 
-async function buildOn(t: TestContext, env: Record<string, string> = {}): Promise<FastifyInstance> {
-  const url = await createTestDatabase(t)
-  const app = await build(t, {
-    DATABASE_URL: url,
-    TOKEN_SECRET: testTokenSecret,
-    ROLE: 'api',
-    ADMIN_EMAIL: '',
-    ADMIN_PASSWORD: '',
-    ...env,
-  })
-  await app.database.migrate()
-  return app
+function buildOn(t: TestContext, env: Record<string, string> = {}): Promise<FastifyInstance> {
+  return appOnPostgres(t, env)
 }
 
 async function createEvent(app: FastifyInstance, input: Record<string, unknown>): Promise<string> {

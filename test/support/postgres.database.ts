@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { TestContext } from 'node:test'
+import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
+import { build } from './app.builder.ts'
 import { onTeardown } from './teardown.stack.ts'
 
 /**
@@ -33,3 +35,24 @@ export async function createTestDatabase(t: TestContext): Promise<string> {
 }
 
 export const testTokenSecret = 'test-secret-test-secret-test-secret-0123'
+
+/**
+ * An api-role app without an admin account on the PostgreSQL database `url` (a fresh one when not
+ * given), migrated; call it again with the same url for a second replica.
+ */
+export async function appOnPostgres(
+  t: TestContext,
+  env: Record<string, string> = {},
+  url?: string,
+): Promise<FastifyInstance> {
+  const app = await build(t, {
+    DATABASE_URL: url ?? (await createTestDatabase(t)),
+    TOKEN_SECRET: testTokenSecret,
+    ROLE: 'api',
+    ADMIN_EMAIL: '',
+    ADMIN_PASSWORD: '',
+    ...env,
+  })
+  await app.database.migrate()
+  return app
+}
