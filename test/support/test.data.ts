@@ -64,6 +64,7 @@ export async function createQueuedEvent(
     maxActive?: number
     enabled?: boolean
     shuffleAtOpen?: boolean
+    pow?: 'off' | 'on' | 'auto'
   } = {},
   overrides: Record<string, unknown> = {},
 ): Promise<string> {

@@ -395,6 +395,8 @@ export interface paths {
                                     admissionRatePerSec: number;
                                     maxActive: number;
                                     shuffleAtOpen: boolean;
+                                    /** @description Whether joining needs a solved proof-of-work challenge (X-Queue-Pow): never, always, or once joins per second pass a threshold */
+                                    pow: "off" | "on" | "auto";
                                 };
                                 /** Format: date-time */
                                 createdAt: string;
@@ -439,6 +441,8 @@ export interface paths {
                             admissionRatePerSec?: number;
                             maxActive?: number;
                             shuffleAtOpen?: boolean;
+                            /** @description Whether joining needs a solved proof-of-work challenge (X-Queue-Pow): never, always, or once joins per second pass a threshold */
+                            pow?: "off" | "on" | "auto";
                         };
                     };
                 };
@@ -478,6 +482,8 @@ export interface paths {
                                 admissionRatePerSec: number;
                                 maxActive: number;
                                 shuffleAtOpen: boolean;
+                                /** @description Whether joining needs a solved proof-of-work challenge (X-Queue-Pow): never, always, or once joins per second pass a threshold */
+                                pow: "off" | "on" | "auto";
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -545,6 +551,8 @@ export interface paths {
                                 admissionRatePerSec: number;
                                 maxActive: number;
                                 shuffleAtOpen: boolean;
+                                /** @description Whether joining needs a solved proof-of-work challenge (X-Queue-Pow): never, always, or once joins per second pass a threshold */
+                                pow: "off" | "on" | "auto";
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1027,6 +1035,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/{eventId}/queue/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A proof-of-work challenge to join with, when the event or the current pressure asks for one
+         * @description `204` when joining needs no proof of work right now. Solve it, then send the solution as `X-Queue-Pow` on join; it expires in two minutes and is good for one join of this event.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    eventId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An ALTCHA (v1) challenge. Find the number, then join with `X-Queue-Pow: base64(JSON {algorithm, challenge, number, salt, signature})`; one solution buys one join. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            algorithm: "SHA-256";
+                            /** @description SHA-256 (hex) of the salt followed by the secret number */
+                            challenge: string;
+                            /** @description The secret number is below this: the difficulty */
+                            maxnumber: number;
+                            /** @description Carries the event and the expiry; signed with the challenge */
+                            salt: string;
+                            signature: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description No proof of work needed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/{eventId}/queue/join": {
         parameters: {
             query?: never;
@@ -1036,7 +1104,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Take a place in line; joining again returns the same ticket */
+        /**
+         * Take a place in line; joining again returns the same ticket
+         * @description When the event asks for proof of work (see `GET …/queue/challenge`), send the solution as `X-Queue-Pow`: without one the answer is `428 BW_POW_REQUIRED`, with a wrong, expired, spent or foreign one `403 BW_POW_INVALID`; both name the `challengeUrl`.
+         */
         post: {
             parameters: {
                 query?: {
@@ -1298,6 +1369,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         state?: "open" | "paused" | "closed";
+                        /** @description Proof of work at join: never, always, or once joins per second pass a threshold */
+                        pow?: "off" | "on" | "auto";
                         admissionRatePerSec?: number;
                         maxActive?: number;
                     };

@@ -27,7 +27,7 @@ export class EventsRepository {
   /** Changes the waiting-room settings; undefined when there is no such event. */
   async updateQueue(
     id: string,
-    changes: Partial<Pick<EventRow, 'queueState' | 'admissionRatePerSec' | 'maxActive'>>,
+    changes: Partial<Pick<EventRow, 'queueState' | 'admissionRatePerSec' | 'maxActive' | 'queuePow'>>,
   ): Promise<EventRow | undefined> {
     const [row] = await guard(this.db.update(events).set(changes).where(eq(events.id, id)).returning())
     return row

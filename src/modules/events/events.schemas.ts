@@ -27,12 +27,18 @@ export const SeatMapSchema = Type.Object(
 
 const QueueStateSchema = Type.Union([Type.Literal('open'), Type.Literal('paused'), Type.Literal('closed')])
 
+export const PowModeSchema = Type.Union([Type.Literal('off'), Type.Literal('on'), Type.Literal('auto')], {
+  description:
+    'Whether joining needs a solved proof-of-work challenge (X-Queue-Pow): never, always, or once joins per second pass a threshold',
+})
+
 export const QueueSettingsInputSchema = Type.Object(
   {
     enabled: Type.Optional(Type.Boolean({ default: true })),
     admissionRatePerSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
     maxActive: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     shuffleAtOpen: Type.Optional(Type.Boolean()),
+    pow: Type.Optional(PowModeSchema),
   },
   { additionalProperties: false },
 )
@@ -76,6 +82,7 @@ export const EventSchema = Type.Object({
     admissionRatePerSec: Type.Integer(),
     maxActive: Type.Integer(),
     shuffleAtOpen: Type.Boolean(),
+    pow: PowModeSchema,
   }),
   createdAt: Type.String({ format: 'date-time' }),
 })

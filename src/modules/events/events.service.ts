@@ -1,7 +1,7 @@
 import { AppError } from '../../platform/http/errors.catalogue.ts'
 import type { EventsRepository, Executor } from './events.repository.ts'
 import type { CreateEventInput, EventView } from './events.schemas.ts'
-import type { EventRow, RoomState, SeatMap } from './events.tables.ts'
+import type { EventRow, PowMode, RoomState, SeatMap } from './events.tables.ts'
 
 export const queueDefaults = { admissionRatePerSec: 100, maxActive: 1000 }
 
@@ -48,6 +48,7 @@ export class EventsService {
         admissionRatePerSec: input.queue?.admissionRatePerSec ?? queueDefaults.admissionRatePerSec,
         maxActive: input.queue?.maxActive ?? queueDefaults.maxActive,
         shuffleAtOpen: input.queue?.shuffleAtOpen ?? false,
+        queuePow: input.queue?.pow ?? 'auto',
       },
       (tx, created) => this.stock.open(tx, created.id, created.capacity),
     )
@@ -68,12 +69,13 @@ export class EventsService {
   /** Changes the waiting-room settings (the waiting room pushes them to its shared state). */
   async updateQueue(
     id: string,
-    changes: { state?: RoomState; admissionRatePerSec?: number; maxActive?: number },
+    changes: { state?: RoomState; admissionRatePerSec?: number; maxActive?: number; pow?: PowMode },
   ): Promise<EventView> {
     const row = await this.repository.updateQueue(id, {
       queueState: changes.state,
       admissionRatePerSec: changes.admissionRatePerSec,
       maxActive: changes.maxActive,
+      queuePow: changes.pow,
     })
     if (!row) throw new AppError('BW_EVENT_NOT_FOUND')
     return toView(row, (await this.remaining(id)) ?? 0)
@@ -113,6 +115,7 @@ function toView(row: EventRow, remaining: number): EventView {
       admissionRatePerSec: row.admissionRatePerSec,
       maxActive: row.maxActive,
       shuffleAtOpen: row.shuffleAtOpen,
+      pow: row.queuePow,
     },
     createdAt: row.createdAt.toISOString(),
   }

@@ -8,6 +8,10 @@ export interface SeatMap {
 export const roomStates = ['open', 'paused', 'closed'] as const
 export type RoomState = (typeof roomStates)[number]
 
+/** When joining the event's line needs a solved proof-of-work challenge: never, always, or under pressure. */
+export const powModes = ['off', 'on', 'auto'] as const
+export type PowMode = (typeof powModes)[number]
+
 export const events = pgTable(
   'events',
   {
@@ -26,6 +30,7 @@ export const events = pgTable(
     admissionRatePerSec: integer('admission_rate_per_sec').notNull().default(100),
     maxActive: integer('max_active').notNull().default(1000),
     shuffleAtOpen: boolean('shuffle_at_open').notNull().default(false),
+    queuePow: text('queue_pow', { enum: powModes }).notNull().default('auto'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
@@ -34,6 +39,7 @@ export const events = pgTable(
     check('events_currency_check', sql`${table.currency} ~ '^[A-Z]{3}$'`),
     check('events_per_user_limit_check', sql`${table.perUserLimit} > 0`),
     check('events_queue_state_check', sql`${table.queueState} IN ('open', 'paused', 'closed')`),
+    check('events_queue_pow_check', sql`${table.queuePow} IN ('off', 'on', 'auto')`),
     check('events_admission_rate_check', sql`${table.admissionRatePerSec} > 0`),
     check('events_max_active_check', sql`${table.maxActive} > 0`),
   ],

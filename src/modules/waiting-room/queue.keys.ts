@@ -11,6 +11,8 @@ export const queueKeys = {
   admissions: (eventId: string) => `{ev:${eventId}}:q:adm`,
   /** Bitmap: bit n set when number n was seen polling during this bucket. */
   live: (eventId: string, bucket: number) => `{ev:${eventId}}:q:live:${bucket}`,
+  /** String: a proof-of-work challenge already spent on a join, kept until the challenge expires. */
+  powSpent: (eventId: string, challenge: string) => `{ev:${eventId}}:q:pow:${challenge}`,
   /** Set of event ids with a waiting room; a key of its own, not per event. */
   events: () => 'bw:q:events',
   /** The admission ticker's leader lease. */

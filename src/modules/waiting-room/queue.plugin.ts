@@ -6,6 +6,9 @@ import { deriveKey } from '../../platform/security/secrets.store.ts'
 import { AdmissionTicker } from './admission.ticker.ts'
 import { FrontierCache, LivenessBuffer } from './frontier.cache.ts'
 import { FrontierPersister } from './frontier.persister.ts'
+import { PowChallenges } from './pow.challenges.ts'
+import { JoinPressure, PowGuard, powDefaults } from './pow.guard.ts'
+import { MemoryReplayStore, RedisReplayStore } from './pow.replay.ts'
 import { QueueMetrics } from './queue.metrics.ts'
 import { QueueService, type RoomSettings, type RoomSettingsStore } from './queue.service.ts'
 import { QueueFrontiersRepository } from './queue-frontiers.repository.ts'
@@ -33,6 +36,8 @@ export interface WaitingRoom {
   ticker: AdmissionTicker
   tickets: TicketTokens
   metrics: QueueMetrics
+  /** Proof of work at join: when it is needed, its challenges, and their check. */
+  pow: PowGuard
   /** Writes the frontiers that must survive Redis to PostgreSQL; null without Redis. */
   persister: FrontierPersister | null
   /** One refresh of this process's frontiers, with the batched liveness flush. */
@@ -53,6 +58,9 @@ export interface WaitingRoomPluginOptions {
   tick: boolean
   clock?: Clock
 }
+
+/** Long enough to solve at the cap on a slow phone and then join, short enough that spent ones are few to keep. */
+const powChallengeTtlMs = 120_000
 
 /** The waiting room's services: shared queue state, frontier cache, ticker, tickets and admissions. */
 export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
@@ -75,6 +83,17 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
       config.ticketTtlSeconds,
       clock,
       (reason) => metrics.refusedTicket(reason),
+    )
+    // Spent solutions are shared by every replica on Redis, so a solution buys one join anywhere.
+    const pow = new PowGuard(
+      new PowChallenges(
+        deriveKey(options.secret, 'queue-pow'),
+        powChallengeTtlMs,
+        clock,
+        app.redis ? new RedisReplayStore(app.redis) : new MemoryReplayStore(),
+      ),
+      new JoinPressure(),
+      powDefaults,
     )
     const service = new QueueService(
       state,
@@ -115,6 +134,11 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
       await service.refreshStock()
       service.preparePreQueues()
       service.observe()
+      const now = clock()
+      for (const id of cache.eventIds()) {
+        const frontier = cache.get(id)?.frontier
+        if (frontier) pow.pressure.sample(id, frontier.lastNumber, now)
+      }
     }
     app.decorate<WaitingRoom>('waitingRoom', {
       service,
@@ -124,6 +148,7 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
       ticker,
       tickets,
       metrics,
+      pow,
       persister,
       refresh,
     })
@@ -155,6 +180,7 @@ function eventsSettingsStore(events: import('../events/events.service.ts').Event
     maxActive: event.queue.maxActive,
     salesOpenAt: new Date(event.salesOpenAt),
     shuffleAtOpen: event.queue.shuffleAtOpen,
+    pow: event.queue.pow,
   })
   const orNull = async (work: Promise<Awaited<ReturnType<typeof events.get>>>) => {
     try {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { laneAccepts, laneRoute } from '../../platform/http/crowd.lane.ts'
 import { bearerPrincipal } from '../../platform/security/auth.plugin.ts'
 import { actorOf } from '../audit/audit.plugin.ts'
@@ -9,6 +10,7 @@ import {
   FrontierSchema,
   JoinQuerySchema,
   JoinResponseSchema,
+  PowChallengeSchema,
   QueueParamsSchema,
   StatusResponseSchema,
 } from './queue.schemas.ts'
@@ -19,6 +21,12 @@ function ticketOf(headers: IncomingHttpHeaders): string | undefined {
   return typeof header === 'string' ? header : undefined
 }
 
+/** The `X-Queue-Pow` header: a solved challenge, checked only when the event asks for one. */
+function powSolutionOf(headers: IncomingHttpHeaders): string | undefined {
+  const header = headers['x-queue-pow']
+  return typeof header === 'string' ? header : undefined
+}
+
 /** The audit log's name for each room state an admin sets; a change of rate alone is `queue.configured`. */
 const stateActions = { open: 'queue.opened', paused: 'queue.paused', closed: 'queue.closed' } as const
 
@@ -26,6 +34,31 @@ const stateActions = { open: 'queue.opened', paused: 'queue.paused', closed: 'qu
 export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['waiting-room']
   const queue = app.waitingRoom.service
+  const pow = app.waitingRoom.pow
+
+  app.get(
+    '/api/v1/events/:eventId/queue/challenge',
+    {
+      logLevel: 'warn',
+      schema: {
+        tags,
+        summary:
+          'A proof-of-work challenge to join with, when the event or the current pressure asks for one',
+        description:
+          '`204` when joining needs no proof of work right now. Solve it, then send the solution as `X-Queue-Pow` on join; it expires in two minutes and is good for one join of this event.',
+        params: QueueParamsSchema,
+        response: { 200: PowChallengeSchema, 204: Type.Null({ description: 'No proof of work needed' }) },
+      },
+    },
+    async (request, reply) => {
+      const { eventId } = request.params
+      const settings = await queue.assertJoinable(eventId)
+      const challenge = await pow.challenge(eventId, settings.pow)
+      reply.header('cache-control', 'no-store')
+      if (!challenge) return reply.code(204).send(null)
+      return challenge
+    },
+  )
 
   // Join and status are the crowd's routes: served by the crowd's lane, and by Fastify for the rest.
   laneRoute(app, {
@@ -39,6 +72,8 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Take a place in line; joining again returns the same ticket',
+        description:
+          'When the event asks for proof of work (see `GET …/queue/challenge`), send the solution as `X-Queue-Pow`: without one the answer is `428 BW_POW_REQUIRED`, with a wrong, expired, spent or foreign one `403 BW_POW_INVALID`; both name the `challengeUrl`.',
         security: [{ bearer: [] }, {}],
         params: QueueParamsSchema,
         querystring: JoinQuerySchema,
@@ -50,8 +85,10 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { authorization } = request.headers
       // The lane hands the flag over as text, Fastify as the boolean its schema made of it.
       const asGuest = !authorization && String(request.query.guest) === 'true'
-      // The event is checked before a guest is made, so a refused join costs no identity.
-      const joinable = asGuest ? await queue.assertJoinable(eventId) : undefined
+      // The event and the proof of work are checked before a guest is made, so a refused join
+      // costs no identity.
+      const joinable = await queue.assertJoinable(eventId)
+      await pow.check(eventId, joinable.pow, powSolutionOf(request.headers))
       const session = asGuest ? await app.accounts.guest() : undefined
       const userId = session?.user.id ?? (await bearerPrincipal(app.accessTokens, authorization)).id
       const { created, ...place } = await queue.join(eventId, userId, joinable)

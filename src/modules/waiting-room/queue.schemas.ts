@@ -64,9 +64,29 @@ export const FrontierSchema = Type.Object({
   stale: Type.Boolean(),
 })
 
+export const PowChallengeSchema = Type.Object(
+  {
+    algorithm: Type.Literal('SHA-256'),
+    challenge: Type.String({ description: 'SHA-256 (hex) of the salt followed by the secret number' }),
+    maxnumber: Type.Integer({ minimum: 1, description: 'The secret number is below this: the difficulty' }),
+    salt: Type.String({ description: 'Carries the event and the expiry; signed with the challenge' }),
+    signature: Type.String(),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  {
+    description:
+      'An ALTCHA (v1) challenge. Find the number, then join with `X-Queue-Pow: base64(JSON {algorithm, challenge, number, salt, signature})`; one solution buys one join.',
+  },
+)
+
+const PowModeSchema = Type.Union([Type.Literal('off'), Type.Literal('on'), Type.Literal('auto')], {
+  description: 'Proof of work at join: never, always, or once joins per second pass a threshold',
+})
+
 export const ConfigureQueueBodySchema = Type.Object(
   {
     state: Type.Optional(RoomStateSchema),
+    pow: Type.Optional(PowModeSchema),
     admissionRatePerSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
     maxActive: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
   },

@@ -3,6 +3,7 @@ import { guardRedis } from '../../platform/data/redis.client.ts'
 import { AppError } from '../../platform/http/errors.catalogue.ts'
 import type { AdmissionTokens } from '../../platform/security/admission.tokens.ts'
 import type { CachedFrontier, FrontierCache, LivenessBuffer } from './frontier.cache.ts'
+import type { PowMode } from './pow.guard.ts'
 import { PreQueueOrder, type PreQueueSeal } from './prequeue.shuffle.ts'
 import type { QueueMetrics } from './queue.metrics.ts'
 import type { Clock, QueueSettings, QueueState, RoomState } from './queue-state.types.ts'
@@ -14,12 +15,17 @@ export interface RoomSettings extends QueueSettings {
   enabled: boolean
   salesOpenAt: Date
   shuffleAtOpen: boolean
+  /** Whether a join must carry a solved proof-of-work challenge. */
+  pow: PowMode
 }
+
+/** What an operator may change of a room while it runs. */
+export type RoomChanges = Partial<QueueSettings> & { pow?: PowMode }
 
 /** Where the settings live; the events module in the app, a map in tests. */
 export interface RoomSettingsStore {
   get(eventId: string): Promise<RoomSettings | null>
-  update(eventId: string, changes: Partial<QueueSettings>): Promise<RoomSettings | null>
+  update(eventId: string, changes: RoomChanges): Promise<RoomSettings | null>
   /** Units still for sale (not sold, not held); null for an unknown event. */
   remaining(eventId: string): Promise<number | null>
 }
@@ -241,11 +247,13 @@ export class QueueService {
     return this.frontierView(eventId, cached)
   }
 
-  async configure(eventId: string, changes: Partial<QueueSettings>): Promise<FrontierView> {
+  async configure(eventId: string, changes: RoomChanges): Promise<FrontierView> {
     const settings = await this.settingsStore.update(eventId, changes)
     if (!settings) throw new AppError('BW_EVENT_NOT_FOUND')
     this.settingsCache.set(eventId, settings)
-    await guardRedis(this.state.configure(eventId, changes, settings))
+    // The proof-of-work mode lives with the event's settings alone; the shared state never sees it.
+    const { pow: _pow, ...shared } = changes
+    await guardRedis(this.state.configure(eventId, shared, settings))
     const cached = await guardRedis(this.cache.load(eventId))
     if (!cached) throw new Error('queue state has no frontier right after configure')
     this.metrics.admissionRate.set({ event_id: eventId }, cached.frontier.admissionRatePerSec)

@@ -18,6 +18,10 @@ export const errorCatalogue = {
   BW_FORBIDDEN: { status: 403, title: 'This action is not allowed for this account' },
   BW_ADMISSION_FOREIGN: { status: 403, title: 'The admission token belongs to another user or event' },
   BW_TICKET_FOREIGN: { status: 403, title: 'The queue ticket belongs to another user or event' },
+  BW_POW_INVALID: {
+    status: 403,
+    title: 'The proof-of-work solution is wrong, expired, spent or for another event',
+  },
   BW_NOT_FOUND: { status: 404, title: 'No such resource' },
   BW_ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   BW_EVENT_NOT_FOUND: { status: 404, title: 'No such event' },
@@ -50,6 +54,10 @@ export const errorCatalogue = {
   BW_REQUEST_TIMEOUT: { status: 408, title: 'The request took too long to arrive' },
   BW_BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   BW_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'This content type is not supported' },
+  BW_POW_REQUIRED: {
+    status: 428,
+    title: 'Joining this line needs a solved proof-of-work challenge (X-Queue-Pow)',
+  },
   BW_HEADERS_TOO_LARGE: { status: 431, title: 'The request headers are too large' },
   BW_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   BW_INTERNAL: { status: 500, title: 'Something went wrong on our side' },

@@ -27,7 +27,7 @@ export function loadOrCreateSecret(given: string | null, dataDir: string | null)
   }
 }
 
-export type KeyPurpose = 'access-token' | 'queue-ticket' | 'admission-token' | 'payment-webhook'
+export type KeyPurpose = 'access-token' | 'queue-ticket' | 'admission-token' | 'payment-webhook' | 'queue-pow'
 
 /** A separate key per purpose, so a token of one kind can never pass as another. */
 export function deriveKey(secret: string, purpose: KeyPurpose): Uint8Array {

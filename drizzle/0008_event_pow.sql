@@ -1,0 +1,2 @@
+ALTER TABLE "events" ADD COLUMN "queue_pow" text DEFAULT 'auto' NOT NULL;--> statement-breakpoint
+ALTER TABLE "events" ADD CONSTRAINT "events_queue_pow_check" CHECK ("events"."queue_pow" IN ('off', 'on', 'auto'));
