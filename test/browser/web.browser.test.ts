@@ -414,6 +414,47 @@ test('while the shop is full the line says so, and moves on when the shopper ins
   )
 })
 
+test('a sale that asks for proof of work: the page solves it in a worker under the policy, then joins', async (t) => {
+  const { server, watched, newContext } = await startStack(t)
+  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(admin),
+  })
+  const { accessToken } = (await login.json()) as { accessToken: string }
+  const created = await fetch(`${server.url}/api/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+    body: JSON.stringify({
+      name: 'Bots Need Not Apply',
+      capacity: 10,
+      priceCents: 1000,
+      currency: 'USD',
+      salesOpenAt: new Date(Date.now() - 60_000).toISOString(),
+      queue: { enabled: true, admissionRatePerSec: 5, maxActive: 10, pow: 'on' },
+    }),
+  })
+  assert.equal(created.status, 201)
+  const { id } = (await created.json()) as { id: string }
+
+  const buyer = await newContext('buyer', viewports.phone)
+  await buyer.goto(`/events/${id}`)
+  const challenge = buyer.waitForResponse((r) => r.url().endsWith('/queue/challenge'))
+  const joined = buyer.waitForResponse((r) => r.url().includes('/queue/join'))
+  await buyer.getByRole('button', { name: 'Join the line' }).click()
+  assert.equal((await challenge).status(), 200)
+  const join = await joined
+  assert.equal(join.status(), 201)
+  assert.ok(join.request().headers()['x-queue-pow'], 'the join carried the solution')
+  await buyer.getByTestId('shop').waitFor(wait)
+  assert.deepEqual(await policyViolations(buyer), [])
+  assert.deepEqual(
+    watched.flatMap((w) => w.errors),
+    [],
+    'no console errors',
+  )
+})
+
 // Issue 15.12. To see it fail, drop the content-security-policy hook in src/modules/web/web.plugin.ts:
 // the injected script runs and nothing is reported.
 test('the page refuses scripts injected into it and requests to other origins, and says so', async (t) => {

@@ -14,7 +14,9 @@ const serverPaths = /^\/(api|assets|docs|openapi\.json|metrics|healthz|readyz)(\
  * The Content-Security-Policy of the web app's pages and assets: its own scripts, styles and API,
  * nothing inline (Vite emits no inline script or style), nothing framed, no plugins, no other
  * origin. An injected script cannot run, so it cannot read the access token in localStorage;
- * Trusted Types refuse HTML strings fed to DOM sinks (React writes the DOM without them).
+ * Trusted Types refuse HTML strings fed to DOM sinks (React writes the DOM without them); the one
+ * policy, `default`, lets a script URL of the bundle's own /assets/ through, for the waiting room's
+ * proof-of-work worker (web/src/pow.ts), and creates no HTML or script.
  * /docs keeps swagger-ui's own policy, which hashes its inline scripts.
  */
 export const webContentSecurityPolicy = [
@@ -30,7 +32,7 @@ export const webContentSecurityPolicy = [
   "frame-ancestors 'none'",
   "object-src 'none'",
   "require-trusted-types-for 'script'",
-  "trusted-types 'none'",
+  'trusted-types default',
 ].join('; ')
 
 /**

@@ -12,6 +12,7 @@ import {
 } from '../api.ts'
 import { ErrorNotice } from '../components.tsx'
 import { useI18n } from '../i18n.tsx'
+import { solvePow } from '../pow.ts'
 
 interface Ticket {
   ticket: string
@@ -43,6 +44,8 @@ export function WaitingRoom({
   const [frontier, setFrontier] = useState<Frontier | null>(null)
   const [error, setError] = useState<unknown>(null)
   const [joining, setJoining] = useState(false)
+  // Proof of work asked at join: how much of the challenge the worker has tried, null when none.
+  const [powProgress, setPowProgress] = useState<number | null>(null)
   // Called, but every place in the shop was taken: the page keeps asking and says why.
   const [enterRefused, setEnterRefused] = useState(false)
   // The line was lost on the server and started again: the page joined afresh and says so.
@@ -54,10 +57,30 @@ export function WaitingRoom({
     setError(null)
     try {
       const session = await ensureSession()
-      const joined = await api('post', '/api/v1/events/{eventId}/queue/join', {
-        path: { eventId: event.id },
-        token: session.accessToken,
-      })
+      const joinWith = (pow: string | null) =>
+        api('post', '/api/v1/events/{eventId}/queue/join', {
+          path: { eventId: event.id },
+          token: session.accessToken,
+          headers: pow ? { 'x-queue-pow': pow } : {},
+        })
+      const solve = async () => {
+        setPowProgress(0)
+        try {
+          return await solvePow(event.id, setPowProgress)
+        } finally {
+          setPowProgress(null)
+        }
+      }
+      // An event that always asks gets its challenge solved up front; under `auto` the join says
+      // when (428), and a challenge that expired or was spent meanwhile (403) is solved afresh.
+      let joined: Awaited<ReturnType<typeof joinWith>>
+      try {
+        joined = await joinWith(event.queue.pow === 'on' ? await solve() : null)
+      } catch (e) {
+        const code = e instanceof ApiError ? e.problem.code : undefined
+        if (code !== 'BW_POW_REQUIRED' && code !== 'BW_POW_INVALID') throw e
+        joined = await joinWith(await solve())
+      }
       // Joining again answers the same ticket: keep the first join time and starting place.
       const previous = stored<Ticket>(ticketKey(event.id))
       const next: Ticket =
@@ -210,6 +233,14 @@ export function WaitingRoom({
           >
             {joining ? t('queue.joining') : t('queue.join')}
           </button>
+          {powProgress !== null ? (
+            <label className="progress" data-testid="pow-progress">
+              <span>{t('queue.powSolving')}</span>
+              <progress max={100} value={Math.round(powProgress * 100)}>
+                {Math.round(powProgress * 100)}%
+              </progress>
+            </label>
+          ) : null}
         </>
       ) : (
         <>
