@@ -15,8 +15,9 @@ export interface PowPolicy {
 }
 
 /**
- * At the cap, altcha's own solver in Node on the reference machine (38,000 hashes a second on one
- * busy core) takes ~0.5 s at p95; a mid-range phone, three to five times slower, about 2 s.
+ * At the cap, altcha's own solver in Node on the reference machine (40,000–56,000 hashes a second
+ * on a free core) takes ~0.35 s at p95; a mid-range phone, three to five times slower, 1 to 2 s.
+ * `npx tsx bench/pow.bench.ts` measures it.
  */
 export const powDefaults: PowPolicy = { floor: 1_000, cap: 20_000, autoJoinsPerSec: 500 }
 
