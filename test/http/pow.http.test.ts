@@ -49,6 +49,9 @@ test('pow: a solved challenge joins once; the same solution again is refused', a
   assert.equal(replayed.statusCode, 403)
   assert.equal(replayed.json().code, 'BW_POW_INVALID')
   assert.equal(replayed.json().reason, 'replayed')
+  const counted = await app.metrics.getSingleMetricAsString('breakwater_queue_pow_total')
+  assert.match(counted, /outcome="accepted"\} 1/)
+  assert.match(counted, /outcome="replayed"\} 1/)
   // A signed-in user replaying it fares no better.
   const member = await app.inject({
     method: 'POST',

@@ -70,6 +70,8 @@ export class PowGuard {
     private readonly challenges: PowChallenges,
     readonly pressure: JoinPressure,
     private readonly policy: PowPolicy,
+    /** Told of every check's outcome, for the metrics (and the detectors that watch for floods). */
+    private readonly onOutcome: (outcome: 'accepted' | 'required' | PowRefusal) => void = () => {},
   ) {}
 
   needed(eventId: string, mode: PowMode): boolean {
@@ -87,8 +89,12 @@ export class PowGuard {
   async check(eventId: string, mode: PowMode, solution: string | undefined): Promise<void> {
     if (!this.needed(eventId, mode)) return
     const challengeUrl = `/api/v1/events/${eventId}/queue/challenge`
-    if (!solution) throw new AppError('BW_POW_REQUIRED', undefined, { challengeUrl })
+    if (!solution) {
+      this.onOutcome('required')
+      throw new AppError('BW_POW_REQUIRED', undefined, { challengeUrl })
+    }
     const refusal = await this.challenges.verify(eventId, solution)
+    this.onOutcome(refusal ?? 'accepted')
     if (refusal) throw new AppError('BW_POW_INVALID', refusals[refusal], { challengeUrl, reason: refusal })
   }
 }

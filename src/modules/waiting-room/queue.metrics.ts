@@ -11,6 +11,7 @@ export class QueueMetrics {
   readonly entered: Counter<'event_id'>
   readonly enterRejected: Counter<'reason'>
   readonly ticketRejected: Counter<'reason'>
+  readonly powChecked: Counter<'outcome'>
   readonly statusDuration: Histogram
   readonly frontierAge: Gauge
 
@@ -65,6 +66,12 @@ export class QueueMetrics {
       name: 'breakwater_queue_ticket_rejected_total',
       help: 'Refused queue tickets by reason (malformed, signature, expired, foreign, reset: of a line lost and started again)',
       labelNames: ['reason'],
+      registers,
+    })
+    this.powChecked = new Counter({
+      name: 'breakwater_queue_pow_total',
+      help: 'Proof-of-work checks at join by outcome (accepted; required: none sent; malformed, foreign, expired, wrong, replayed)',
+      labelNames: ['outcome'],
       registers,
     })
     this.statusDuration = new Histogram({

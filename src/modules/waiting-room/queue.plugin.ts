@@ -94,6 +94,7 @@ export const waitingRoomPlugin = fp<WaitingRoomPluginOptions>(
       ),
       new JoinPressure(),
       powDefaults,
+      (outcome) => metrics.powChecked.inc({ outcome }),
     )
     const service = new QueueService(
       state,
