@@ -26,6 +26,7 @@ export function EventForm({ token, onCreated }: { token: string; onCreated: (id:
     rate: '10',
     maxActive: '100',
     shuffleAtOpen: false,
+    pow: 'auto' as 'off' | 'on' | 'auto',
   })
   const [errors, setErrors] = useState<FieldErrors>({})
   const [error, setError] = useState<unknown>(null)
@@ -85,6 +86,7 @@ export function EventForm({ token, onCreated }: { token: string; onCreated: (id:
             admissionRatePerSec: Number(form.rate),
             maxActive: Number(form.maxActive),
             shuffleAtOpen: form.shuffleAtOpen,
+            pow: form.pow,
           }
         : { enabled: false },
     }
@@ -175,6 +177,15 @@ export function EventForm({ token, onCreated }: { token: string; onCreated: (id:
               />
               {t('admin.shuffle')}
             </label>
+            <Field id="pow" label={t('admin.pow')}>
+              <select id="pow" value={form.pow} onChange={(e) => set('pow')(e.target.value)}>
+                {(['auto', 'on', 'off'] as const).map((mode) => (
+                  <option key={mode} value={mode}>
+                    {t(`admin.pow.${mode}`)}
+                  </option>
+                ))}
+              </select>
+            </Field>
           </>
         ) : null}
       </fieldset>
