@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { tiers } from './test.tiers.ts'
@@ -34,7 +34,7 @@ interface Outcome {
 
 const durationsReporter = path.resolve('test/support/file.durations.reporter.mjs')
 
-function runTier(files: string[]): Promise<Outcome> {
+function runTier(files: string[], concurrency: number): Promise<Outcome> {
   const scratch = mkdtempSync(path.join(tmpdir(), 'breakwater-tests-'))
   const durationsFile = path.join(scratch, 'durations.json')
   return new Promise((resolve) => {
@@ -46,6 +46,7 @@ function runTier(files: string[]): Promise<Outcome> {
         '--test',
         // A hang guard, not a timing: the 30,000-attempt rush takes minutes when both cores are busy.
         '--test-timeout=1200000',
+        `--test-concurrency=${concurrency}`,
         '--test-reporter=spec',
         '--test-reporter-destination=stdout',
         `--test-reporter=${durationsReporter}`,
@@ -118,7 +119,9 @@ async function main(): Promise<number> {
       continue
     }
     console.log(`\n── tier ${tier.name}: ${tier.description} (${files.length} files)`)
-    const outcome = await runTier(files)
+    const started = Date.now()
+    const outcome = await runTier(files, tier.parallel ? Math.max(2, availableParallelism()) : 1)
+    console.log(`── tier ${tier.name}: ${((Date.now() - started) / 1000).toFixed(0)} s`)
     total.passed += outcome.passed
     total.failed += outcome.failed
     total.skipped += outcome.skipped

@@ -8,6 +8,11 @@ export interface Tier {
   dir: string
   /** Why the tier cannot run here, or null when it can. */
   missing: () => string | null
+  /**
+   * Files run at once: tiers whose tests share nothing outside their process (no ports held for
+   * long, no shared service) run one file per core; the others one at a time.
+   */
+  parallel?: boolean
 }
 
 const env = (key: string) => () => (process.env[key] ? null : `${key} is not set`)
@@ -21,12 +26,19 @@ const all =
     checks.map((check) => check()).find((reason) => reason !== null) ?? null
 
 export const tiers: Tier[] = [
-  { name: 'small', description: 'unit tests next to the code', dir: 'src', missing: () => null },
+  {
+    name: 'small',
+    description: 'unit tests next to the code',
+    dir: 'src',
+    missing: () => null,
+    parallel: true,
+  },
   {
     name: 'http',
     description: 'the whole app through app.inject on embedded PGlite',
     dir: 'test/http',
     missing: () => null,
+    parallel: true,
   },
   { name: 'process', description: 'the server as a child process', dir: 'test/process', missing: () => null },
   {
