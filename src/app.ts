@@ -41,6 +41,7 @@ import { metricsPlugin } from './platform/process/metrics.plugin.ts'
 import type { AccessTokens } from './platform/security/access.tokens.ts'
 import { admissionPlugin } from './platform/security/admission.plugin.ts'
 import { authPlugin } from './platform/security/auth.plugin.ts'
+import { loadInspector, RequestInspection } from './platform/security/inspection/inspection.check.ts'
 import { metricsAccessCheck } from './platform/security/metrics.access.ts'
 import { rateLimitCheck } from './platform/security/rate.limits.ts'
 import { loadOrCreateSecret } from './platform/security/secrets.store.ts'
@@ -135,6 +136,31 @@ export async function buildApp({
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
+  if (config.inspection.mode !== 'off') {
+    const { inspector, fallback } = loadInspector(config.inspection.paranoia)
+    const inspection = new RequestInspection(inspector, config.inspection.mode, app.log)
+    gate.add(inspection.gateCheck(), gateStages.inspection)
+    // The body is inspected once parsed, before validation, with the score the URL already had.
+    app.addHook('preValidation', (request, _reply, done) => {
+      try {
+        inspection.inspectBody(request)
+        done()
+      } catch (error) {
+        done(error as FastifyError)
+      }
+    })
+    const settings = {
+      mode: config.inspection.mode,
+      paranoia: config.inspection.paranoia,
+      engine: inspector.engine,
+    }
+    if (fallback === null) app.log.info(settings, 'request inspection on')
+    else
+      app.log.warn(
+        { ...settings, reason: fallback },
+        'request inspection on the pattern fallback: the native libddwaf module did not load',
+      )
+  }
 
   // Infrastructure.
   await app.register(errorsPlugin)

@@ -3,6 +3,11 @@ import path from 'node:path'
 import { type Static, Type } from 'typebox'
 import Value from 'typebox/value'
 import { passwordProblem } from './modules/accounts/password.policy.ts'
+import {
+  type InspectionConfig,
+  inspectionModes,
+  type Paranoia,
+} from './platform/security/inspection/request.inspector.ts'
 import type { MetricsExposure } from './platform/security/metrics.access.ts'
 import type { Rate } from './platform/security/rate.limiter.ts'
 import type { ClassLimits, RateLimits } from './platform/security/rate.limits.ts'
@@ -74,6 +79,8 @@ const EnvSchema = Type.Object({
   // A bearer token as RFC 6750 spells one, so Prometheus's `authorization` can send it as it is.
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 32, pattern: '^[A-Za-z0-9._~+/-]+=*$' })),
   DOCS_ENABLED: Type.Enum(['true', 'false'], { default: 'false' }),
+  INSPECTION_MODE: Type.Enum(inspectionModes, { default: 'block' }),
+  INSPECTION_PARANOIA: Type.Integer({ minimum: 1, maximum: 4, default: 1 }),
 })
 type Env = Static<typeof EnvSchema>
 
@@ -131,6 +138,8 @@ export interface Config {
   metrics: MetricsExposure
   /** Serve `/docs` and `/openapi.json`; off unless asked for. */
   docsEnabled: boolean
+  /** Request inspection (WAF-lite): block, detect only, or off; and CRS's paranoia level. */
+  inspection: InspectionConfig
   /** OTLP/HTTP collector for traces; absent means tracing is off. */
   otlpEndpoint: string | null
   serviceName: string
@@ -275,6 +284,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       token: env.METRICS_TOKEN ?? null,
     },
     docsEnabled: env.DOCS_ENABLED === 'true',
+    inspection: { mode: env.INSPECTION_MODE, paranoia: env.INSPECTION_PARANOIA as Paranoia },
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
     serviceName: env.OTEL_SERVICE_NAME,
     natsUrl: env.NATS_URL ?? null,

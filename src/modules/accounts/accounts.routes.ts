@@ -34,8 +34,9 @@ export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/auth/register',
     {
-      // Limited per address by the request gate: each one costs a password hash.
-      config: { gate: 'auth' },
+      // Limited per address by the request gate: each one costs a password hash. A password is only
+      // ever hashed, and may be any characters, so inspection leaves it alone.
+      config: { gate: 'auth', inspection: { opaque: ['password'] } },
       onRequest: noStore,
       schema: {
         tags,
@@ -57,7 +58,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/auth/login',
     {
-      config: { gate: 'auth' },
+      config: { gate: 'auth', inspection: { opaque: ['password'] } },
       onRequest: noStore,
       schema: {
         tags,

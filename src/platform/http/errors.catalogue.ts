@@ -22,6 +22,7 @@ export const errorCatalogue = {
     status: 403,
     title: 'The proof-of-work solution is wrong, expired, spent or for another event',
   },
+  BW_REQUEST_BLOCKED: { status: 403, title: 'The request was refused by request inspection' },
   BW_NOT_FOUND: { status: 404, title: 'No such resource' },
   BW_ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   BW_EVENT_NOT_FOUND: { status: 404, title: 'No such event' },

@@ -1,0 +1,200 @@
+import type { IncomingMessage } from 'node:http'
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
+import { AppError } from '../../http/errors.catalogue.ts'
+import { type GateCheck, type GateRequest, routeClasses } from '../../http/request.gate.ts'
+import { DdwafInspector } from './ddwaf.inspector.ts'
+import { deepDecoded, needsDecoding, ruleById } from './inspection.rules.ts'
+import { PatternInspector } from './pattern.inspector.ts'
+import {
+  anomalyThreshold,
+  type InspectionFinding,
+  type InspectionTarget,
+  type Inspector,
+  type Paranoia,
+  scoreOf,
+} from './request.inspector.ts'
+
+/** A route's exclusions, by top-level body field (`config: { inspection: { … } }` on the route). */
+export interface RouteInspection {
+  /** Free text people write (a listing's description, a chat text): no SQLi/XSS prose checks, the rest still. */
+  prose?: readonly string[]
+  /** Never read by anything but a hash (passwords): not inspected at all. */
+  opaque?: readonly string[]
+}
+
+/**
+ * The native inspector when @datadog/native-appsec loads on this platform, else the pattern
+ * fallback, with why (`fallback` is null when native).
+ */
+export function loadInspector(
+  paranoia: Paranoia,
+  native: (paranoia: Paranoia) => Inspector = (level) => new DdwafInspector(level),
+): { inspector: Inspector; fallback: string | null } {
+  try {
+    return { inspector: native(paranoia), fallback: null }
+  } catch (error) {
+    return {
+      inspector: new PatternInspector(paranoia),
+      fallback: (error as Error).message.split('\n')[0] ?? '',
+    }
+  }
+}
+
+// Status polls are left out: they carry no body and a query of one flag, they are answered only to
+// a signed ticket (whose signature is checked before anything is read), and they are the hottest
+// path of a sale, benchmarked on its own (bench/gate.bench.ts).
+const inspectedClasses = routeClasses.filter((routeClass) => routeClass !== 'status')
+
+/**
+ * Request inspection (WAF-lite) in two stages: the gate's, on the URL, query and the User-Agent
+ * and Referer, before anything else is read; then the JSON body, once parsed. Hits add CRS anomaly
+ * points across both stages; a request reaching the threshold is refused with 403
+ * `BW_REQUEST_BLOCKED` naming the rule, or only logged in detect mode.
+ */
+export class RequestInspection {
+  // What the gate stage scored below the threshold, for the body stage to add to.
+  private readonly earlier = new WeakMap<IncomingMessage, InspectionFinding[]>()
+
+  constructor(
+    private readonly inspector: Inspector,
+    private readonly mode: 'block' | 'detect',
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  gateCheck(): GateCheck {
+    return {
+      name: 'inspection',
+      classes: inspectedClasses,
+      check: (request: GateRequest) => {
+        const findings = this.inspector.inspect(urlTarget(request))
+        if (findings.length === 0) return
+        this.judge(findings, request.method, request.url)
+        this.earlier.set(request.raw, findings)
+      },
+    }
+  }
+
+  /** The body stage: a `preValidation` hook, so a refusal comes before validation answers. */
+  inspectBody(request: FastifyRequest): void {
+    const earlier = this.earlier.get(request.raw)
+    const body = request.body
+    if (body === undefined || body === null || (typeof body !== 'object' && typeof body !== 'string')) return
+    const exclusions = request.routeOptions.config?.inspection
+    const findings = this.inspector.inspect(bodyTarget(body, exclusions))
+    if (findings.length === 0) return
+    this.judge(earlier === undefined ? findings : [...earlier, ...findings], request.method, request.url)
+  }
+
+  private judge(findings: InspectionFinding[], method: string, url: string): void {
+    const score = scoreOf(findings)
+    if (score < anomalyThreshold) return
+    const ruleIds = [...new Set(findings.map((f) => f.ruleId))]
+    const path = url.split('?')[0]
+    if (this.mode === 'detect') {
+      this.log.warn(
+        { method, path, rules: ruleIds, score },
+        'request inspection would refuse this request (detect mode)',
+      )
+      return
+    }
+    this.log.info({ method, path, rules: ruleIds, score }, 'request refused by inspection')
+    throw blocked(findings, score)
+  }
+}
+
+/** The refusal: the rule that weighed most, never the input that tripped it. */
+function blocked(findings: InspectionFinding[], score: number): AppError {
+  const first = [...findings].sort((a, b) => scoreOf([b]) - scoreOf([a]))[0] as InspectionFinding
+  const category = ruleById.get(first.ruleId)?.category ?? first.category
+  return new AppError(
+    'BW_REQUEST_BLOCKED',
+    `Refused by request inspection: rule ${first.ruleId} (${category})`,
+    {
+      rule: first.ruleId,
+      rules: [...new Set(findings.map((f) => f.ruleId))],
+      score,
+    },
+  )
+}
+
+/** What the gate stage inspects of a request: its URL, decoded, and the headers looked at. */
+export function urlTarget(request: Pick<GateRequest, 'url' | 'headers'>): InspectionTarget {
+  const url = request.url
+  const mark = url.indexOf('?')
+  const rawPath = mark === -1 ? url : url.slice(0, mark)
+  const target: InspectionTarget = { rawUri: url, path: decoded(rawPath), headers: headersOf(request) }
+  if (mark !== -1) {
+    const query: Record<string, string | string[]> = {}
+    for (const [key, value] of new URLSearchParams(url.slice(mark + 1))) {
+      const seen = query[key]
+      if (seen === undefined) query[key] = value
+      else if (typeof seen === 'string') query[key] = [seen, value]
+      else seen.push(value)
+    }
+    target.query = query
+  }
+  if (needsDecoding(url)) {
+    const decoded = [deepDecoded(url)]
+    for (const value of Object.values(target.query ?? {}))
+      for (const text of typeof value === 'string' ? [value] : value)
+        if (needsDecoding(text)) decoded.push(deepDecoded(text))
+    target.decoded = decoded
+  }
+  return target
+}
+
+function headersOf(request: Pick<GateRequest, 'headers'>): Record<string, string> {
+  const headers: Record<string, string> = {}
+  const { 'user-agent': agent, referer, accept } = request.headers
+  if (agent !== undefined) headers['user-agent'] = agent
+  if (referer !== undefined) headers.referer = referer
+  if (accept !== undefined) headers.accept = accept
+  return headers
+}
+
+function decoded(path: string): string {
+  if (!path.includes('%')) return path
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return path
+  }
+}
+
+/** What the body stage inspects: the body less the route's opaque fields, its prose fields apart. */
+export function bodyTarget(body: object | string, exclusions: RouteInspection | undefined): InspectionTarget {
+  if (typeof body === 'string') return needsDecoding(body) ? { body, decoded: [deepDecoded(body)] } : { body }
+  const target: InspectionTarget = { body }
+  if (exclusions !== undefined && !Array.isArray(body)) {
+    const inspected: Record<string, unknown> = { ...(body as Record<string, unknown>) }
+    const prose: Record<string, unknown> = {}
+    for (const field of exclusions.opaque ?? []) delete inspected[field]
+    for (const field of exclusions.prose ?? [])
+      if (field in inspected) {
+        prose[field] = inspected[field]
+        delete inspected[field]
+      }
+    target.body = inspected
+    if (Object.keys(prose).length > 0) target.prose = prose
+  }
+  const decoded = decodedStrings(target.body)
+  if (decoded.length > 0) target.decoded = decoded
+  return target
+}
+
+/** The strings of a parsed body that `deepDecoded` would change, decoded; few bodies have any. */
+function decodedStrings(value: unknown, out: string[] = [], depth = 0): string[] {
+  if (typeof value === 'string') {
+    if (needsDecoding(value)) out.push(deepDecoded(value))
+  } else if (depth < 20 && value !== null && typeof value === 'object')
+    for (const item of Array.isArray(value) ? value : Object.values(value))
+      decodedStrings(item, out, depth + 1)
+  return out
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Body fields request inspection treats as prose or leaves alone (see `RouteInspection`). */
+    inspection?: RouteInspection
+  }
+}
