@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 const name = process.argv[2]
 const file = new URL(`./${name}.bench.ts`, import.meta.url)
 if (!name || !existsSync(file)) {
-  console.error('usage: npm run bench -- <name>   (queue or sales)')
+  console.error('usage: npm run bench -- <name>   (queue, sales or inspection)')
   process.exit(2)
 }
 const result = spawnSync(process.execPath, ['--import', 'tsx', file.pathname, ...process.argv.slice(3)], {

@@ -140,7 +140,7 @@ export async function buildApp({
     const { inspector, fallback } = loadInspector(config.inspection.paranoia)
     const inspection = new RequestInspection(inspector, config.inspection.mode, app.log)
     gate.add(inspection.gateCheck(), gateStages.inspection)
-    // The body is inspected once parsed, before validation, with the score the URL already had.
+    // A request with a body is inspected once it is parsed, URL and body together, before validation.
     app.addHook('preValidation', (request, _reply, done) => {
       try {
         inspection.inspectBody(request)

@@ -46,6 +46,7 @@ const address = {
   prose: 'bw.request.body.prose',
 } as const
 
+const contextRuns = 10_000
 // A request's inspection is a few microseconds; this only bounds a pathological input.
 const runTimeoutMicros = 5_000
 
@@ -57,6 +58,8 @@ const runTimeoutMicros = 5_000
 export class DdwafInspector implements Inspector {
   readonly engine: string
   private readonly waf: Waf
+  private current: WafContext | null = null
+  private runs = 0
 
   constructor(private readonly paranoia: Paranoia) {
     const native = createRequire(import.meta.url)('@datadog/native-appsec') as WafModule
@@ -80,17 +83,26 @@ export class DdwafInspector implements Inspector {
     if (target.decoded !== undefined) data[address.decoded] = target.decoded
     if (target.body !== undefined) data[address.body] = target.body
     if (target.prose !== undefined) data[address.prose] = target.prose
-    const context = this.waf.createContext()
-    try {
-      const result = context.run({ ephemeral: data }, runTimeoutMicros)
-      for (const event of result.events ?? []) {
-        const rule = ruleById.get(event.rule.id)
-        if (rule !== undefined) findings.push(finding(rule))
-      }
-    } finally {
-      context.dispose()
+    const result = this.context().run({ ephemeral: data }, runTimeoutMicros)
+    for (const event of result.events ?? []) {
+      const rule = ruleById.get(event.rule.id)
+      if (rule !== undefined) findings.push(finding(rule))
     }
     return findings
+  }
+
+  /**
+   * One context for many requests: every address is passed as ephemeral, so nothing of one request
+   * stays for the next and a rule matches again; making a context per request cost a tenth of a run.
+   * It is renewed now and then all the same, so nothing it might keep grows without bound.
+   */
+  private context(): WafContext {
+    if (this.current === null || this.runs++ >= contextRuns) {
+      this.current?.dispose()
+      this.current = this.waf.createContext()
+      this.runs = 1
+    }
+    return this.current
   }
 }
 
@@ -162,18 +174,16 @@ export function ruleset(paranoia: Paranoia): object {
         ['removeNulls'],
       ),
     ],
-    [rules.xssScriptInProse, regex(rules.xssScriptInProse, proseScriptPattern, [], ['removeNulls'])],
-    [
-      rules.traversal,
-      regex(rules.traversal, traversalPattern, [{ address: address.rawUri }, ...argInputs], ['removeNulls']),
-    ],
+    [rules.xssScriptInProse, regex(rules.xssScriptInProse, proseScriptPattern, [])],
+    [rules.traversal, regex(rules.traversal, traversalPattern, [{ address: address.rawUri }, ...argInputs])],
     [
       rules.osFiles,
       phrases(
         rules.osFiles,
         osFiles,
-        [{ address: address.rawUri }, ...argInputs],
-        ['urlDecode', 'normalizePath', 'lowercase'],
+        // The decoded values stand for the raw URI: libddwaf's urlDecode would only decode once.
+        argInputs,
+        ['lowercase'],
       ),
     ],
     [
@@ -189,11 +199,11 @@ export function ruleset(paranoia: Paranoia): object {
         ['lowercase'],
       ),
     ],
-    [rules.sqliKeywords, regex(rules.sqliKeywords, sqlKeywordPattern, argInputs, ['removeNulls'])],
-    [rules.sqliWords, regex(rules.sqliWords, sqlWordsPattern, argInputs, ['removeNulls'])],
+    [rules.sqliKeywords, regex(rules.sqliKeywords, sqlKeywordPattern, argInputs)],
+    [rules.sqliWords, regex(rules.sqliWords, sqlWordsPattern, argInputs)],
     [rules.sqliSpecialChars, regex(rules.sqliSpecialChars, sqlSpecialCharsPattern, argInputs)],
-    [rules.xssTags, regex(rules.xssTags, xssTagPattern, [...argInputs, ...agentInputs], ['removeNulls'])],
-    [rules.xssAnyTag, regex(rules.xssAnyTag, xssAnyTagPattern, argInputs, ['removeNulls'])],
+    [rules.xssTags, regex(rules.xssTags, xssTagPattern, [...argInputs, ...agentInputs])],
+    [rules.xssAnyTag, regex(rules.xssAnyTag, xssAnyTagPattern, argInputs)],
   ]
   return {
     version: '2.2',

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import { AppError } from '../../http/errors.catalogue.ts'
 import { type GateCheck, type GateRequest, routeClasses } from '../../http/request.gate.ts'
@@ -46,15 +46,22 @@ export function loadInspector(
 const inspectedClasses = routeClasses.filter((routeClass) => routeClass !== 'status')
 
 /**
- * Request inspection (WAF-lite) in two stages: the gate's, on the URL, query and the User-Agent
- * and Referer, before anything else is read; then the JSON body, once parsed. Hits add CRS anomaly
- * points across both stages; a request reaching the threshold is refused with 403
- * `BW_REQUEST_BLOCKED` naming the rule, or only logged in detect mode.
+ * Whether a request says it carries a body. Its inspection then waits for the body stage, so the
+ * URL, headers and body are inspected in one pass of the detector (each pass has a fixed cost), and
+ * their anomaly points add up. A body that cannot be parsed is refused (400) before that stage.
+ */
+function announcesBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length']
+  return (length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined
+}
+
+/**
+ * Request inspection (WAF-lite): the path, query, User-Agent and Referer in the request gate, before
+ * anything else is read; a request with a body, once it is parsed, the body with them. Hits add CRS
+ * anomaly points; a request reaching the threshold is refused with 403 `BW_REQUEST_BLOCKED` naming
+ * the rule, or only logged in detect mode.
  */
 export class RequestInspection {
-  // What the gate stage scored below the threshold, for the body stage to add to.
-  private readonly earlier = new WeakMap<IncomingMessage, InspectionFinding[]>()
-
   constructor(
     private readonly inspector: Inspector,
     private readonly mode: 'block' | 'detect',
@@ -66,23 +73,21 @@ export class RequestInspection {
       name: 'inspection',
       classes: inspectedClasses,
       check: (request: GateRequest) => {
+        if (announcesBody(request.headers)) return
         const findings = this.inspector.inspect(urlTarget(request))
-        if (findings.length === 0) return
-        this.judge(findings, request.method, request.url)
-        this.earlier.set(request.raw, findings)
+        if (findings.length > 0) this.judge(findings, request.method, request.url)
       },
     }
   }
 
   /** The body stage: a `preValidation` hook, so a refusal comes before validation answers. */
   inspectBody(request: FastifyRequest): void {
-    const earlier = this.earlier.get(request.raw)
-    const body = request.body
-    if (body === undefined || body === null || (typeof body !== 'object' && typeof body !== 'string')) return
-    const exclusions = request.routeOptions.config?.inspection
-    const findings = this.inspector.inspect(bodyTarget(body, exclusions))
-    if (findings.length === 0) return
-    this.judge(earlier === undefined ? findings : [...earlier, ...findings], request.method, request.url)
+    if (!announcesBody(request.headers)) return
+    // A status poll never carries a body; one that does is refused by its route, as before.
+    if (request.routeOptions.config?.gate === 'status') return
+    const target = requestTarget(request, request.body, request.routeOptions.config?.inspection)
+    const findings = this.inspector.inspect(target)
+    if (findings.length > 0) this.judge(findings, request.method, request.url)
   }
 
   private judge(findings: InspectionFinding[], method: string, url: string): void {
@@ -122,7 +127,7 @@ export function urlTarget(request: Pick<GateRequest, 'url' | 'headers'>): Inspec
   const url = request.url
   const mark = url.indexOf('?')
   const rawPath = mark === -1 ? url : url.slice(0, mark)
-  const target: InspectionTarget = { rawUri: url, path: decoded(rawPath), headers: headersOf(request) }
+  const target: InspectionTarget = { rawUri: url, path: decodedOnce(rawPath), headers: headersOf(request) }
   if (mark !== -1) {
     const query: Record<string, string | string[]> = {}
     for (const [key, value] of new URLSearchParams(url.slice(mark + 1))) {
@@ -133,13 +138,14 @@ export function urlTarget(request: Pick<GateRequest, 'url' | 'headers'>): Inspec
     }
     target.query = query
   }
-  if (needsDecoding(url)) {
-    const decoded = [deepDecoded(url)]
-    for (const value of Object.values(target.query ?? {}))
-      for (const text of typeof value === 'string' ? [value] : value)
-        if (needsDecoding(text)) decoded.push(deepDecoded(text))
-    target.decoded = decoded
-  }
+  // Values already decoded once that still hold `%` or `\`, and a path that does: read again as a
+  // lenient decoder would. A Korean query decodes in one step and adds nothing here.
+  const decoded: string[] = []
+  if (needsDecoding(rawPath)) decoded.push(deepDecoded(rawPath))
+  for (const value of Object.values(target.query ?? {}))
+    for (const text of typeof value === 'string' ? [value] : value)
+      if (needsDecoding(text)) decoded.push(deepDecoded(text))
+  if (decoded.length > 0) target.decoded = decoded
   return target
 }
 
@@ -152,7 +158,7 @@ function headersOf(request: Pick<GateRequest, 'headers'>): Record<string, string
   return headers
 }
 
-function decoded(path: string): string {
+function decodedOnce(path: string): string {
   if (!path.includes('%')) return path
   try {
     return decodeURIComponent(path)
@@ -161,7 +167,23 @@ function decoded(path: string): string {
   }
 }
 
-/** What the body stage inspects: the body less the route's opaque fields, its prose fields apart. */
+/** What the body stage inspects: the URL and headers, and the parsed body with the route's exclusions. */
+export function requestTarget(
+  request: Pick<GateRequest, 'url' | 'headers'>,
+  body: unknown,
+  exclusions: RouteInspection | undefined,
+): InspectionTarget {
+  const target = urlTarget(request)
+  if (body !== undefined && body !== null && (typeof body === 'object' || typeof body === 'string')) {
+    const parts = bodyTarget(body, exclusions)
+    target.body = parts.body
+    if (parts.prose !== undefined) target.prose = parts.prose
+    if (parts.decoded !== undefined) target.decoded = [...(target.decoded ?? []), ...parts.decoded]
+  }
+  return target
+}
+
+/** The body less the route's opaque fields, its prose fields apart. */
 export function bodyTarget(body: object | string, exclusions: RouteInspection | undefined): InspectionTarget {
   if (typeof body === 'string') return needsDecoding(body) ? { body, decoded: [deepDecoded(body)] } : { body }
   const target: InspectionTarget = { body }
