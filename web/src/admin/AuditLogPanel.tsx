@@ -94,10 +94,12 @@ export function AuditLogPanel({ token }: { token: string }) {
             <tbody>
               {page.entries.map((entry) => (
                 <tr key={entry.id} data-action={entry.action}>
-                  <td>{dateTime(entry.at)}</td>
-                  <td>{actionName(entry.action)}</td>
+                  <td className="audit-at">{dateTime(entry.at)}</td>
+                  <td className="audit-action">{actionName(entry.action)}</td>
                   <td>{actor(entry)}</td>
-                  <td className="audit-target">{entry.target ?? ''}</td>
+                  <td className="audit-target" title={entry.target ?? undefined}>
+                    {entry.target ?? ''}
+                  </td>
                   <td className="audit-details">
                     {Object.keys(entry.details).length > 0 ? JSON.stringify(entry.details) : ''}
                   </td>
