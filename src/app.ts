@@ -31,6 +31,7 @@ import {
   frameworkErrors,
   toProblem,
 } from './platform/http/errors.plugin.ts'
+import { strictJsonBodies } from './platform/http/json.parser.ts'
 import { openapiPlugin } from './platform/http/openapi.plugin.ts'
 import { RequestGate } from './platform/http/request.gate.ts'
 import { requestIdOf } from './platform/http/request.id.ts'
@@ -136,6 +137,7 @@ export async function buildApp({
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
+  strictJsonBodies(app)
   if (config.inspection.mode !== 'off') {
     const { inspector, fallback } = loadInspector(config.inspection.paranoia)
     const inspection = new RequestInspection(inspector, config.inspection.mode, app.log)

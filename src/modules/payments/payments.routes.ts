@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 /** The payment provider's signed callbacks. */
 export const paymentsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // The signature covers the exact bytes sent, so this route keeps the body as a string.
+  app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
     done(null, body),
   )
