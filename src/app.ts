@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { Counter } from 'prom-client'
 import type { Config, Role } from './config.ts'
 import { accountsPlugin } from './modules/accounts/accounts.plugin.ts'
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts'
@@ -46,6 +47,8 @@ import { loadInspector, RequestInspection } from './platform/security/inspection
 import { metricsAccessCheck } from './platform/security/metrics.access.ts'
 import { rateLimitCheck } from './platform/security/rate.limits.ts'
 import { loadOrCreateSecret } from './platform/security/secrets.store.ts'
+import { securityLogRoutes } from './platform/security/security.log.routes.ts'
+import { SecurityLog, type SecurityLogEntry } from './platform/security/security.log.ts'
 
 export const version: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -84,8 +87,15 @@ export async function buildApp({
   clusterWorker = false,
   pgliteTemplate,
 }: BuildOptions): Promise<FastifyInstance> {
-  const gate = new RequestGate()
   const clientAddresses = new ClientAddresses(config.trustedProxies)
+  // Counted by the metrics once they are registered (below); the log itself starts now, for the gate.
+  let countShield: (entry: SecurityLogEntry) => void = () => {}
+  const securityLog = new SecurityLog({
+    dir: config.securityLogDir,
+    addresses: clientAddresses,
+    onEntry: (entry) => countShield(entry),
+  })
+  const gate = new RequestGate((request, error, stage) => securityLog.refusal(request, error, stage))
   // Redis and the access tokens are set up by plugins below, before the first request.
   let redis: RedisClient | null = null
   let tokens: AccessTokens | null = null
@@ -140,7 +150,9 @@ export async function buildApp({
   strictJsonBodies(app)
   if (config.inspection.mode !== 'off') {
     const { inspector, fallback } = loadInspector(config.inspection.paranoia)
-    const inspection = new RequestInspection(inspector, config.inspection.mode, app.log)
+    const inspection = new RequestInspection(inspector, config.inspection.mode, app.log, (request, refusal) =>
+      securityLog.refusal(request, refusal, 'inspection', 'COUNT'),
+    )
     gate.add(inspection.gateCheck(), gateStages.inspection)
     // A request with a body is inspected once it is parsed, URL and body together, before validation.
     app.addHook('preValidation', (request, _reply, done) => {
@@ -148,6 +160,7 @@ export async function buildApp({
         inspection.inspectBody(request)
         done()
       } catch (error) {
+        securityLog.refusal(request, error, 'inspection')
         done(error as FastifyError)
       }
     })
@@ -169,6 +182,8 @@ export async function buildApp({
   app.decorate('crowdLane', lane)
   app.decorate('requestGate', gate)
   app.decorate('clientAddresses', clientAddresses)
+  app.decorate('securityLog', securityLog)
+  app.addHook('onClose', () => securityLog.close())
   app.addHook('preClose', (done) => {
     lane.close()
     done()
@@ -186,6 +201,7 @@ export async function buildApp({
         routeClass: request.routeOptions.config?.gate ?? 'api',
         headers: request.headers,
         raw: request.raw,
+        id: request.id,
       })
     } catch (error) {
       done(error as FastifyError)
@@ -196,6 +212,20 @@ export async function buildApp({
   })
 
   await app.register(metricsPlugin, { version, role: config.role, clusterWorker, exposure: config.metrics })
+  const shieldRequests = new Counter({
+    name: 'breakwater_shield_requests_total',
+    help: 'Requests the shield refused (BLOCK) or would have in detect mode (COUNT), by rule',
+    labelNames: ['action', 'rule'] as const,
+    registers: [app.metrics],
+  })
+  countShield = (entry) =>
+    shieldRequests.inc({
+      action: entry.action,
+      rule:
+        entry.terminatingRuleId === 'Default_Action'
+          ? (entry.ruleGroupList[0]?.nonTerminatingMatchingRules[0]?.ruleId ?? '')
+          : entry.terminatingRuleId,
+    })
   lane.attach({
     observe: app.observeRequest,
     problem: (error, request) => {
@@ -250,6 +280,7 @@ export async function buildApp({
     await app.register(ordersRoutes)
     await app.register(paymentsRoutes)
     await app.register(auditRoutes)
+    await app.register(securityLogRoutes)
   }
   if (servesGateway(config.role)) await app.register(queueRoutes)
   // Last: its catch-all route serves the web app for any path no API route claimed.
@@ -271,5 +302,7 @@ declare module 'fastify' {
     requestGate: RequestGate
     /** Who sent a request, believing `X-Forwarded-For` only from `TRUST_PROXY`, as the gate does. */
     clientAddresses: ClientAddresses
+    /** The shield's log of refusals and detect-mode hits, in AWS WAF's shape. */
+    securityLog: SecurityLog
   }
 }

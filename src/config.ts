@@ -81,6 +81,7 @@ const EnvSchema = Type.Object({
   DOCS_ENABLED: Type.Enum(['true', 'false'], { default: 'false' }),
   INSPECTION_MODE: Type.Enum(inspectionModes, { default: 'block' }),
   INSPECTION_PARANOIA: Type.Integer({ minimum: 1, maximum: 4, default: 1 }),
+  SECURITY_LOG_DIR: Type.Optional(Type.String({ minLength: 1 })),
 })
 type Env = Static<typeof EnvSchema>
 
@@ -140,6 +141,8 @@ export interface Config {
   docsEnabled: boolean
   /** Request inspection (WAF-lite): block, detect only, or off; and CRS's paranoia level. */
   inspection: InspectionConfig
+  /** Where the security log writes its day files; null keeps the newest entries in memory only. */
+  securityLogDir: string | null
   /** OTLP/HTTP collector for traces; absent means tracing is off. */
   otlpEndpoint: string | null
   serviceName: string
@@ -285,6 +288,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     docsEnabled: env.DOCS_ENABLED === 'true',
     inspection: { mode: env.INSPECTION_MODE, paranoia: env.INSPECTION_PARANOIA as Paranoia },
+    securityLogDir: env.SECURITY_LOG_DIR
+      ? path.resolve(env.SECURITY_LOG_DIR)
+      : env.DATA_DIR === ':memory:'
+        ? null
+        : path.resolve(env.DATA_DIR, 'security'),
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
     serviceName: env.OTEL_SERVICE_NAME,
     natsUrl: env.NATS_URL ?? null,

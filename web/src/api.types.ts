@@ -1035,6 +1035,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/security-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One day's security log, in the order written, in keyset pages
+         * @description Entries in the shape of AWS WAF logs: one per request the shield refused (`BLOCK`) or would have in detect mode (`COUNT`). Filter by `action`, `rule` (a rule or rule group id) and `ip`; page on with `after` = the `next` of the page before.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description The day (UTC), YYYY-MM-DD */
+                    date: string;
+                    action?: "BLOCK" | "COUNT" | "ALLOW";
+                    /** @description A rule id or rule group id */
+                    rule?: string;
+                    /** @description The client address */
+                    ip?: string;
+                    limit: number;
+                    /** @description Entries after this position */
+                    after?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Line of the day file; pass as `after` to page on */
+                                position: number;
+                                /** @description Milliseconds since the epoch */
+                                timestamp: number;
+                                /** @enum {number} */
+                                formatVersion: 1;
+                                /** @enum {string} */
+                                webaclId: "breakwater";
+                                /** @description The refusing rule; `Default_Action` for a COUNT */
+                                terminatingRuleId: string;
+                                terminatingRuleType: "RATE_BASED" | "REGULAR" | "MANAGED_RULE_GROUP";
+                                action: "BLOCK" | "COUNT" | "ALLOW";
+                                ruleGroupList: {
+                                    ruleGroupId: string;
+                                    terminatingRule: {
+                                        ruleId: string;
+                                        action: "BLOCK" | "COUNT" | "ALLOW";
+                                    } | null;
+                                    nonTerminatingMatchingRules: {
+                                        ruleId: string;
+                                        action: "BLOCK" | "COUNT" | "ALLOW";
+                                    }[];
+                                }[];
+                                rateBasedRuleList: {
+                                    rateBasedRuleId: string;
+                                    limitKey: "IP" | "CUSTOMKEYS";
+                                    maxRateAllowed: number;
+                                }[];
+                                labels: {
+                                    name: string;
+                                }[];
+                                httpRequest: {
+                                    clientIp: string;
+                                    country: string;
+                                    uri: string;
+                                    /** @description The query string, tickets and tokens redacted */
+                                    args: string;
+                                    headers: {
+                                        name: string;
+                                        value: string;
+                                    }[];
+                                    httpVersion: string;
+                                    httpMethod: string;
+                                    requestId: string;
+                                };
+                            }[];
+                            /** @description Pass as `after` for the next page; null on the last one */
+                            next: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/{eventId}/queue/challenge": {
         parameters: {
             query?: never;

@@ -88,7 +88,12 @@ export const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // The event and the proof of work are checked before a guest is made, so a refused join
       // costs no identity.
       const joinable = await queue.assertJoinable(eventId)
-      await pow.check(eventId, joinable.pow, powSolutionOf(request.headers))
+      try {
+        await pow.check(eventId, joinable.pow, powSolutionOf(request.headers))
+      } catch (error) {
+        app.securityLog.refusal({ ...request, method: 'POST' }, error, 'proof-of-work')
+        throw error
+      }
       const session = asGuest ? await app.accounts.guest() : undefined
       const userId = session?.user.id ?? (await bearerPrincipal(app.accessTokens, authorization)).id
       const { created, ...place } = await queue.join(eventId, userId, joinable)

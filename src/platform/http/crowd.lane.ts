@@ -17,6 +17,8 @@ export interface LaneRequest {
   headers: IncomingHttpHeaders
   id: string
   url: string
+  /** The socket's request, for who sent it (the security log); a handler reads nothing else of it. */
+  raw: IncomingMessage
 }
 
 export interface LaneAnswer {
@@ -123,6 +125,7 @@ export class CrowdLane {
       headers: request.headers,
       id: requestIdOf(request.headers['x-request-id']),
       url,
+      raw: request,
     }
     const finish = (answer: LaneAnswer, type: string, retryAfterSeconds?: number) => {
       const headers: Record<string, string> = {
@@ -163,6 +166,7 @@ export class CrowdLane {
         routeClass: route.routeClass,
         headers: request.headers,
         raw: request,
+        id: laneRequest.id,
       }
       const passed = this.gate.pass(gateRequest)
       if (passed === undefined) answer()
@@ -249,6 +253,7 @@ export function laneRoute(
         headers: request.headers,
         id: request.id,
         url: request.url,
+        raw: request.raw,
       })
       return answer instanceof Promise ? answer.then((a) => send(reply, a)) : send(reply, answer)
     },

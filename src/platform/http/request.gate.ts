@@ -30,6 +30,8 @@ export interface GateRequest {
   headers: IncomingHttpHeaders
   /** The socket the request came in on; the client's address is read from it (and trusted proxies). */
   raw: IncomingMessage
+  /** The request's id, for the security log. */
+  id?: string
 }
 
 /**
@@ -65,6 +67,11 @@ export class RequestGate {
   private readonly checks: { order: number; check: GateCheck }[] = []
   private byClass = new Map<RouteClass, GateCheck[]>()
 
+  /** Told of every refusal a stage makes, with the stage's name (the security log); never of a pass. */
+  constructor(
+    private readonly onRefusal: (request: GateRequest, error: unknown, stage: string) => void = () => {},
+  ) {}
+
   /** `order` places a check among the stages: lower runs first (blocklist 100, rate 200, inspection 300, pow 400). */
   add(check: GateCheck, order: number): void {
     this.checks.push({ order, check })
@@ -91,10 +98,30 @@ export class RequestGate {
     return this.runFrom(checks, 0, request)
   }
 
+  // The one place a stage's refusal becomes the gate's answer, on both paths: it is told here.
   private runFrom(checks: GateCheck[], from: number, request: GateRequest): void | Promise<void> {
-    for (let i = from; i < checks.length; i++) {
-      const pending = (checks[i] as GateCheck).check(request)
-      if (pending instanceof Promise) return pending.then(() => this.runFrom(checks, i + 1, request))
+    let i = from
+    try {
+      for (; i < checks.length; i++) {
+        const check = checks[i] as GateCheck
+        const pending = check.check(request)
+        if (pending instanceof Promise)
+          return pending.then(
+            () => this.runFrom(checks, i + 1, request),
+            (error) => this.refuse(request, error, check.name),
+          )
+      }
+    } catch (error) {
+      this.refuse(request, error, (checks[i] as GateCheck).name)
     }
+  }
+
+  private refuse(request: GateRequest, error: unknown, stage: string): never {
+    try {
+      this.onRefusal(request, error, stage)
+    } catch {
+      // What watches refusals never changes the answer.
+    }
+    throw error
   }
 }

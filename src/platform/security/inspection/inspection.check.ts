@@ -14,6 +14,9 @@ import {
   scoreOf,
 } from './request.inspector.ts'
 
+/** What inspection passes on of a request it judged: the gate's fields, from either stage. */
+export type InspectedRequest = Pick<GateRequest, 'method' | 'url' | 'headers' | 'raw' | 'id'>
+
 /** A route's exclusions, by top-level body field (`config: { inspection: { … } }` on the route). */
 export interface RouteInspection {
   /** Free text people write (a listing's description, a chat text): no SQLi/XSS prose checks, the rest still. */
@@ -66,6 +69,8 @@ export class RequestInspection {
     private readonly inspector: Inspector,
     private readonly mode: 'block' | 'detect',
     private readonly log: FastifyBaseLogger,
+    /** Told of each request detect mode lets through that block mode would refuse, with that refusal. */
+    private readonly onDetected: (request: InspectedRequest, refusal: AppError) => void = () => {},
   ) {}
 
   gateCheck(): GateCheck {
@@ -75,7 +80,7 @@ export class RequestInspection {
       check: (request: GateRequest) => {
         if (announcesBody(request.headers)) return
         const findings = this.inspector.inspect(urlTarget(request))
-        if (findings.length > 0) this.judge(findings, request.method, request.url)
+        if (findings.length > 0) this.judge(findings, request)
       },
     }
   }
@@ -87,19 +92,21 @@ export class RequestInspection {
     if (request.routeOptions.config?.gate === 'status') return
     const target = requestTarget(request, request.body, request.routeOptions.config?.inspection)
     const findings = this.inspector.inspect(target)
-    if (findings.length > 0) this.judge(findings, request.method, request.url)
+    if (findings.length > 0) this.judge(findings, request)
   }
 
-  private judge(findings: InspectionFinding[], method: string, url: string): void {
+  private judge(findings: InspectionFinding[], request: InspectedRequest): void {
     const score = scoreOf(findings)
     if (score < anomalyThreshold) return
     const ruleIds = [...new Set(findings.map((f) => f.ruleId))]
-    const path = url.split('?')[0]
+    const { method } = request
+    const path = request.url.split('?')[0]
     if (this.mode === 'detect') {
       this.log.warn(
         { method, path, rules: ruleIds, score },
         'request inspection would refuse this request (detect mode)',
       )
+      this.onDetected(request, blocked(findings, score))
       return
     }
     this.log.info({ method, path, rules: ruleIds, score }, 'request refused by inspection')
