@@ -364,7 +364,9 @@ export function hitOfRefusal(error: unknown, stage: string): SecurityHit | null 
       labels: [`breakwater:proof-of-work:${reason}`],
     }
   }
-  if (typeof code === 'string')
+  // A stage that failed (a 5xx) refused no one; the error log has it.
+  const status = (error as { status?: number }).status
+  if (typeof code === 'string' && (status === undefined || status < 500))
     return { action: 'BLOCK', ruleId: `${stage}:${code}`, ruleType: 'REGULAR', group: stage }
   return null
 }
