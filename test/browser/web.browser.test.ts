@@ -292,6 +292,11 @@ test('an admin opens a sale with a waiting room; three buyers are admitted in jo
     undefined,
     wait,
   )
+  // The security log lists a request the shield refused.
+  const attack = await fetch(`${server.url}/api/v1/events?limit=${encodeURIComponent("1' OR '1'='1")}`)
+  assert.equal(attack.status, 403)
+  await console_.getByRole('button', { name: 'Refresh' }).click()
+  await console_.locator('[data-testid=admin-security] tr[data-action=BLOCK]').first().waitFor(wait)
   await capture(console_, 'admin-console')
 
   // Signing out ends the session on the server too: the token the console held is refused.

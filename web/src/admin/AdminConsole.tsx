@@ -5,8 +5,9 @@ import { useI18n } from '../i18n.tsx'
 import { AuditLogPanel } from './AuditLogPanel.tsx'
 import { EventForm } from './EventForm.tsx'
 import { LivePanel } from './LivePanel.tsx'
+import { SecurityLogPanel } from './SecurityLogPanel.tsx'
 
-/** The signed-in console: the event form beside the live panel of the chosen event, the audit log below. */
+/** The signed-in console: the event form beside the live panel of the chosen event, the audit and security logs below. */
 export function AdminConsole({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   const { t } = useI18n()
   const [events, setEvents] = useState<EventInfo[]>([])
@@ -60,6 +61,7 @@ export function AdminConsole({ session, onSignOut }: { session: Session; onSignO
         </section>
       </div>
       <AuditLogPanel token={session.accessToken} />
+      <SecurityLogPanel token={session.accessToken} />
     </section>
   )
 }
