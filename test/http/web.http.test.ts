@@ -69,7 +69,7 @@ function directives(header: unknown): Map<string, string[]> {
   )
 }
 
-// Issue 15.12; without the policy hook in web.plugin.ts the header is missing and this fails.
+// Issue 15.12; without the policy web.plugin.ts sets on each file it sends, this fails.
 test('the app and its assets carry a strict Content-Security-Policy: no inline script or style', async (t) => {
   const app = await appWithBundle(t)
   for (const url of ['/', '/admin', '/events/00000000-0000-4000-8000-000000000000', '/assets/app.js']) {

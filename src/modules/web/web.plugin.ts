@@ -47,18 +47,24 @@ export async function webPlugin(app: FastifyInstance, opts: { distDir?: string }
     return
   }
   // Helmet sets the other security headers for every route; the policy is the app's own, so it is
-  // set here, where hooks reach only the routes this plugin serves.
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('content-security-policy', webContentSecurityPolicy)
-  })
+  // set with each file this plugin sends (no per-request hook: those belong in the request gate).
   // wildcard false: one route per built file, found once at start, so unknown paths reach the
   // SPA fallback below instead of a static 404.
-  await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: false })
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    wildcard: false,
+    index: false,
+    setHeaders: (reply) => reply.header('content-security-policy', webContentSecurityPolicy),
+  })
 
   const sendIndex = (url: string, reply: import('fastify').FastifyReply) => {
     if (serverPaths.test(url)) return reply.callNotFound()
     // index.html names hashed assets; it must be revalidated so a deploy is picked up at once.
-    return reply.header('cache-control', 'no-cache').sendFile('index.html')
+    return reply
+      .header('cache-control', 'no-cache')
+      .header('content-security-policy', webContentSecurityPolicy)
+      .sendFile('index.html')
   }
   app.get('/', { schema: { hide: true } }, (request, reply) => sendIndex(request.url, reply))
   app.get('/*', { schema: { hide: true } }, (request, reply) => sendIndex(request.url, reply))
