@@ -115,6 +115,30 @@ async function capture(page: Page, name: string): Promise<void> {
 
 const text = async (page: Page, testId: string) => (await page.getByTestId(testId).textContent())?.trim()
 
+/** The admin, through the API, opens a sale of 10 tickets with a waiting room; returns its id. */
+async function openSale(base: string, name: string, queue: Record<string, unknown>): Promise<string> {
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(admin),
+  })
+  const { accessToken } = (await login.json()) as { accessToken: string }
+  const created = await fetch(`${base}/api/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+    body: JSON.stringify({
+      name,
+      capacity: 10,
+      priceCents: 1000,
+      currency: 'USD',
+      salesOpenAt: new Date(Date.now() - 60_000).toISOString(),
+      queue: { enabled: true, ...queue },
+    }),
+  })
+  assert.equal(created.status, 201)
+  return ((await created.json()) as { id: string }).id
+}
+
 /** The server (admin account, fast ticker) and Chromium, with every page's errors collected. */
 async function startStack(t: import('node:test').TestContext) {
   mkdirSync(screenshots, { recursive: true })
@@ -375,26 +399,7 @@ test('a seated event without a waiting room: pick seats, a declined card, then a
 
 test('while the shop is full the line says so, and moves on when the shopper inside has paid', async (t) => {
   const { server, watched, newContext } = await startStack(t)
-  const login = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(admin),
-  })
-  const { accessToken } = (await login.json()) as { accessToken: string }
-  const created = await fetch(`${server.url}/api/v1/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-    body: JSON.stringify({
-      name: 'One At A Time',
-      capacity: 10,
-      priceCents: 1000,
-      currency: 'USD',
-      salesOpenAt: new Date(Date.now() - 60_000).toISOString(),
-      queue: { enabled: true, admissionRatePerSec: 5, maxActive: 1 },
-    }),
-  })
-  assert.equal(created.status, 201)
-  const { id } = (await created.json()) as { id: string }
+  const id = await openSale(server.url, 'One At A Time', { admissionRatePerSec: 5, maxActive: 1 })
 
   const first = await newContext('first', viewports.desktop)
   await first.goto(`/events/${id}`)
@@ -421,26 +426,11 @@ test('while the shop is full the line says so, and moves on when the shopper ins
 
 test('a sale that asks for proof of work: the page solves it in a worker under the policy, then joins', async (t) => {
   const { server, watched, newContext } = await startStack(t)
-  const login = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(admin),
+  const id = await openSale(server.url, 'Bots Need Not Apply', {
+    admissionRatePerSec: 5,
+    maxActive: 10,
+    pow: 'on',
   })
-  const { accessToken } = (await login.json()) as { accessToken: string }
-  const created = await fetch(`${server.url}/api/v1/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-    body: JSON.stringify({
-      name: 'Bots Need Not Apply',
-      capacity: 10,
-      priceCents: 1000,
-      currency: 'USD',
-      salesOpenAt: new Date(Date.now() - 60_000).toISOString(),
-      queue: { enabled: true, admissionRatePerSec: 5, maxActive: 10, pow: 'on' },
-    }),
-  })
-  assert.equal(created.status, 201)
-  const { id } = (await created.json()) as { id: string }
 
   const buyer = await newContext('buyer', viewports.phone)
   await buyer.goto(`/events/${id}`)

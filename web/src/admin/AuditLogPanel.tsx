@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react'
 import { type ApiAnswer, api } from '../api.ts'
 import { ErrorNotice } from '../components.tsx'
 import { type MessageKey, useI18n } from '../i18n.tsx'
+import { PageButtons, useCursorPages } from './CursorPages.tsx'
 
 type AuditPage = ApiAnswer<'/api/v1/admin/audit'>
 type AuditEntry = AuditPage['entries'][number]
@@ -25,11 +26,10 @@ const pageSize = 25
 export function AuditLogPanel({ token }: { token: string }) {
   const { t, dateTime } = useI18n()
   const [filter, setFilter] = useState<(typeof filters)[number]>('')
-  // The `after` of each page shown so far: the last is the current page, null for the newest.
-  const [cursors, setCursors] = useState<(number | null)[]>([null])
+  const pages = useCursorPages()
   const [page, setPage] = useState<AuditPage | null>(null)
   const [error, setError] = useState<unknown>(null)
-  const after = cursors.at(-1) ?? null
+  const after = pages.after
 
   const load = useCallback(async () => {
     try {
@@ -65,7 +65,7 @@ export function AuditLogPanel({ token }: { token: string }) {
             value={filter}
             onChange={(e) => {
               setFilter(e.target.value as (typeof filters)[number])
-              setCursors([null])
+              pages.restart()
             }}
           >
             {filters.map((f) => (
@@ -109,28 +109,12 @@ export function AuditLogPanel({ token }: { token: string }) {
           </table>
         </div>
       ) : null}
-      <div className="actions">
-        <button
-          type="button"
-          disabled={cursors.length <= 1}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-        >
-          {t('audit.newer')}
-        </button>
-        <button
-          type="button"
-          disabled={!page?.next}
-          onClick={() => {
-            const next = page?.next
-            if (next) setCursors((c) => [...c, next])
-          }}
-        >
-          {t('audit.older')}
-        </button>
-        <button type="button" onClick={() => (cursors.length > 1 ? setCursors([null]) : void load())}>
-          {t('audit.refresh')}
-        </button>
-      </div>
+      <PageButtons
+        pages={pages}
+        next={page?.next}
+        labels={{ back: t('audit.newer'), forward: t('audit.older'), refresh: t('audit.refresh') }}
+        onRefresh={() => (pages.atFirst ? void load() : pages.restart())}
+      />
     </section>
   )
 }

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react'
 import { type ApiAnswer, api } from '../api.ts'
 import { ErrorNotice } from '../components.tsx'
 import { type MessageKey, useI18n } from '../i18n.tsx'
+import { PageButtons, useCursorPages } from './CursorPages.tsx'
 
 type SecurityPage = ApiAnswer<'/api/v1/admin/security-log'>
 type Action = 'BLOCK' | 'COUNT'
@@ -16,11 +17,10 @@ export function SecurityLogPanel({ token }: { token: string }) {
   const [date, setDate] = useState(today)
   const [action, setAction] = useState<(typeof actions)[number]>('')
   const [ip, setIp] = useState('')
-  // The `after` of each page shown so far: the last is the current page, null for the first.
-  const [cursors, setCursors] = useState<(number | null)[]>([null])
+  const pages = useCursorPages()
   const [page, setPage] = useState<SecurityPage | null>(null)
   const [error, setError] = useState<unknown>(null)
-  const after = cursors.at(-1) ?? null
+  const after = pages.after
 
   const load = useCallback(async () => {
     try {
@@ -43,7 +43,7 @@ export function SecurityLogPanel({ token }: { token: string }) {
   useEffect(() => {
     void load()
   }, [load])
-  const restart = () => setCursors([null])
+  const restart = pages.restart
 
   return (
     <section className="live audit" aria-labelledby="security-title">
@@ -124,28 +124,12 @@ export function SecurityLogPanel({ token }: { token: string }) {
           </table>
         </div>
       ) : null}
-      <div className="actions">
-        <button
-          type="button"
-          disabled={cursors.length <= 1}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-        >
-          {t('security.earlier')}
-        </button>
-        <button
-          type="button"
-          disabled={page?.next === null || page?.next === undefined}
-          onClick={() => {
-            const next = page?.next
-            if (next !== null && next !== undefined) setCursors((c) => [...c, next])
-          }}
-        >
-          {t('security.later')}
-        </button>
-        <button type="button" onClick={() => void load()}>
-          {t('security.refresh')}
-        </button>
-      </div>
+      <PageButtons
+        pages={pages}
+        next={page?.next}
+        labels={{ back: t('security.earlier'), forward: t('security.later'), refresh: t('security.refresh') }}
+        onRefresh={() => void load()}
+      />
     </section>
   )
 }
